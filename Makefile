@@ -1,0 +1,47 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= fundsite.settings.dev
+
+.PHONY: run test install lint check demo worker bench e2e-deps clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## Install, migrate, load the fund's demo content and serve on 127.0.0.1:$(PORT).
+run: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_demo
+	$(PY) manage.py collectstatic --no-input -v0
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+demo: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_demo
+
+## The whole test suite (SQLite by default; set DATABASE_URL=postgres://… for PostgreSQL).
+test: install
+	DJANGO_SETTINGS_MODULE=fundsite.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+check: install
+	DJANGO_SETTINGS_MODULE=fundsite.settings.test $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=fundsite.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+worker: install
+	$(PY) manage.py db_worker
+
+bench: install
+	DJANGO_SETTINGS_MODULE=fundsite.settings.test $(PY) -m pytest benchmarks --benchmark-only -p no:randomly
+
+clean:
+	rm -rf $(VENV) staticfiles .test-media

@@ -1,0 +1,22 @@
+"""Content models, split by family; import from here."""
+
+from cms_pages.models.images import FundImage, FundRendition
+from cms_pages.models.snippets import Category, District, Organisation
+from cms_pages.models.home import FundSettings, HomeFeaturedProject, HomePage
+from cms_pages.models.projects import (
+    ProjectGalleryImage,
+    ProjectIndexPage,
+    ProjectOrigin,
+    ProjectPage,
+    ProjectStatus,
+)
+from cms_pages.models.stories import ProjectStoryPage, StoryKind
+from cms_pages.models.reports import AnnualReportPage, DisclosureIndexPage, PublishedFigure
+from cms_pages.models.standard import StandardPage
+
+__all__ = [
+    "AnnualReportPage", "Category", "DisclosureIndexPage", "District", "FundImage", "FundRendition",
+    "FundSettings", "HomeFeaturedProject", "HomePage", "Organisation", "ProjectGalleryImage",
+    "ProjectIndexPage", "ProjectOrigin", "ProjectPage", "ProjectStatus", "ProjectStoryPage",
+    "PublishedFigure", "StandardPage", "StoryKind",
+]

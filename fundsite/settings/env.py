@@ -1,0 +1,68 @@
+"""Every environment variable the site reads, declared once with its type and default.
+
+Settings modules import from here; nothing else calls ``os.environ``.
+"""
+
+import os
+
+_MISSING = object()
+
+
+def _get(name, default=_MISSING):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if default is _MISSING:
+            raise RuntimeError(f"Environment variable {name} must be set")
+        return default
+    return value
+
+
+def env_str(name, default=_MISSING):
+    return _get(name, default)
+
+
+def env_bool(name, default=False):
+    value = _get(name, None)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    return int(_get(name, str(default)))
+
+
+def env_list(name, default=""):
+    return [item.strip() for item in _get(name, default).split(",") if item.strip()]
+
+
+# name: (kind, default, meaning) — the configuration reference in README.md mirrors this table.
+VARIABLES = {
+    "DJANGO_SETTINGS_MODULE": ("str", "fundsite.settings.dev", "settings module: dev, test or production"),
+    "SECRET_KEY": ("str", "required in production", "Django secret key"),
+    "DATABASE_URL": ("url", "sqlite:///db.sqlite3", "database; postgres://… switches to PostgreSQL"),
+    "REDIS_URL": ("url", "", "turns on the Redis cache when set"),
+    "ALLOWED_HOSTS": ("list", "localhost,127.0.0.1", "host names served"),
+    "CSRF_TRUSTED_ORIGINS": ("list", "", "origins allowed to post forms (https://…)"),
+    "SITE_BASE_URL": ("url", "http://127.0.0.1:8000", "absolute address used in feeds, receipts and gateway callbacks"),
+    "MEDIA_ROOT": ("path", "./media", "uploaded images and documents"),
+    "STATIC_ROOT": ("path", "./staticfiles", "collected static files"),
+    "EMAIL_URL": ("str", "console", "console, or smtp://user:pass@host:port"),
+    "DEFAULT_FROM_EMAIL": ("str", "noreply@localhost", "sender of receipts"),
+    "SEARCH_BACKEND": ("str", "database", "database or elasticsearch"),
+    "ELASTICSEARCH_URL": ("url", "", "Elasticsearch address when SEARCH_BACKEND=elasticsearch"),
+    "PAYMENT_GATEWAYS": ("list", "sandbox (dev), none (production)", "enabled gateways: alipay, wechatpay, sandbox, offline"),
+    "ALIPAY_APP_ID": ("str", "", "Alipay application id"),
+    "ALIPAY_SELLER_ID": ("str", "", "Alipay seller (partner) id"),
+    "ALIPAY_APP_PRIVATE_KEY": ("pem", "", "our RSA2 private key"),
+    "ALIPAY_PUBLIC_KEY": ("pem", "", "Alipay's public key"),
+    "ALIPAY_GATEWAY_URL": ("url", "https://openapi.alipay.com/gateway.do", "Alipay OpenAPI gateway"),
+    "WECHATPAY_MCHID": ("str", "", "WeChat Pay merchant id"),
+    "WECHATPAY_APPID": ("str", "", "WeChat Pay app id"),
+    "WECHATPAY_PRIVATE_KEY": ("pem", "", "merchant API private key"),
+    "WECHATPAY_CERT_SERIAL_NO": ("str", "", "merchant certificate serial number"),
+    "WECHATPAY_APIV3_KEY": ("str", "", "32-byte APIv3 key"),
+    "WECHATPAY_PUBLIC_KEY": ("pem", "", "WeChat Pay platform public key"),
+    "WECHATPAY_PUBLIC_KEY_ID": ("str", "", "platform public key id (PUB_KEY_ID_…)"),
+    "PORT": ("int", "8000", "port for make run"),
+}
