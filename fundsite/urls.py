@@ -16,6 +16,10 @@ urlpatterns = [
     path("api/v3/", api_v3.urls),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("feeds/stories.atom", StoryFeed(), name="story_feed"),
+    # Each app owns its URL prefixes.
+    path("", include("ledger.urls")),
+    path("", include("donations.urls")),
+    path("", include("search.urls")),
 ]
 
 if settings.DEBUG:

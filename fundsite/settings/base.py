@@ -173,3 +173,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# Demo content: `manage.py load_demo` runs these in order; each is idempotent and
+# receives a shared context (facts file, pages by name) from the ones before it.
+DEMO_FACTS_FILE = PROJECT_DIR / "demo_data" / "fund_reports.json"
+DEMO_LOADERS = [
+    "cms_pages.demo.load",
+]

@@ -1,0 +1,3 @@
+"""Public routes of this app; included at the site root by fundsite/urls.py."""
+
+urlpatterns = []
