@@ -41,7 +41,7 @@ worker: install
 	$(PY) manage.py db_worker
 
 bench: install
-	DJANGO_SETTINGS_MODULE=fundsite.settings.test $(PY) -m pytest benchmarks --benchmark-only -p no:randomly
+	DJANGO_SETTINGS_MODULE=fundsite.settings.test $(PY) -m pytest benchmarks -o addopts="-p no:cacheprovider" --benchmark-only
 
 clean:
 	rm -rf $(VENV) staticfiles .test-media
