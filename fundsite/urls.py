@@ -1,5 +1,6 @@
 """Routes: admin, headless API, feeds, sitemap, app URLs, then Wagtail's page tree."""
 
+from django.apps import apps
 from django.conf import settings
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
@@ -21,6 +22,10 @@ urlpatterns = [
     path("", include("donations.urls")),
     path("", include("search.urls")),
 ]
+
+# The pretend payment gateway exists only where the settings install it (dev, test).
+if apps.is_installed("gateway_sandbox"):
+    urlpatterns += [path("sandbox/", include("gateway_sandbox.urls"))]
 
 if settings.DEBUG:
     from django.conf.urls.static import static

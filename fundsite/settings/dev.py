@@ -1,7 +1,18 @@
 """Local development and the demo that `make run` serves."""
 
+from gateway_sandbox.keys import merchant_settings, sandbox_keys
+
 from .base import *  # noqa: F403
+from .base import BASE_DIR, INSTALLED_APPS, SITE_BASE_URL
 from .env import env_str
 
 DEBUG = True
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-not-secret")  # noqa: S105
+
+# The sandbox gateway plays Alipay and WeChat Pay on this very site; our payment clients
+# talk to it with keys generated once into var/ (see gateway_sandbox/keys.py). This fills
+# ALIPAY_* and WECHATPAY_* (including WECHATPAY_BASE_URL) exactly as production's environment would.
+GATEWAY_SANDBOX_ENABLED = True
+INSTALLED_APPS = [*INSTALLED_APPS, "gateway_sandbox"]
+GATEWAY_SANDBOX_KEYS_FILE = env_str("GATEWAY_SANDBOX_KEYS_FILE", str(BASE_DIR / "var" / "sandbox_keys.json"))
+globals().update(merchant_settings(sandbox_keys(GATEWAY_SANDBOX_KEYS_FILE), site_base_url=SITE_BASE_URL))

@@ -1,6 +1,9 @@
 """Production: every secret from the environment, HTTPS only, no sandbox gateway."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
+from .base import INSTALLED_APPS
 from .env import env_bool, env_int, env_str
 
 DEBUG = False
@@ -14,3 +17,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "SAMEORIGIN"
+
+# The sandbox gateway is a pretend Alipay/WeChat Pay: production can never enable it.
+GATEWAY_SANDBOX_ENABLED = False
+if "gateway_sandbox" in INSTALLED_APPS:
+    raise ImproperlyConfigured("gateway_sandbox must never be installed in production")

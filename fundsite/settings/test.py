@@ -1,7 +1,10 @@
 """The test suite: fast hashing, in-memory cache, tasks run at once, plain static storage."""
 
+from gateway_sandbox.keys import merchant_settings, sandbox_keys
+
 from .base import *  # noqa: F403
-from .base import BASE_DIR
+from .base import BASE_DIR, INSTALLED_APPS, SITE_BASE_URL
+from .env import env_str
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,3 +16,9 @@ STORAGES = {
 }
 MEDIA_ROOT = BASE_DIR / ".test-media"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Payments go to the sandbox gateway, as in development (see dev.py).
+GATEWAY_SANDBOX_ENABLED = True
+INSTALLED_APPS = [*INSTALLED_APPS, "gateway_sandbox"]
+GATEWAY_SANDBOX_KEYS_FILE = env_str("GATEWAY_SANDBOX_KEYS_FILE", str(BASE_DIR / "var" / "sandbox_keys.json"))
+globals().update(merchant_settings(sandbox_keys(GATEWAY_SANDBOX_KEYS_FILE), site_base_url=SITE_BASE_URL))

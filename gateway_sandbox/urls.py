@@ -1,0 +1,3 @@
+"""The sandbox gateway's addresses, mounted under /sandbox/ by fundsite/urls.py."""
+
+urlpatterns = []
