@@ -6,3 +6,6 @@ class DonationsConfig(AppConfig):
 
     name = "donations"
     verbose_name = "捐赠"
+
+    def ready(self):
+        from donations import checks  # noqa: F401 - registers the system checks

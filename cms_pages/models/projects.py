@@ -143,7 +143,7 @@ class ProjectPage(Page):
         ], heading="文件与来源"),
     ]
     parent_page_types = ["cms_pages.ProjectIndexPage"]
-    subpage_types = ["cms_pages.ProjectStoryPage"]
+    subpage_types = ["cms_pages.ProjectStoryPage", "donations.CampaignPage"]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
         index.SearchField("body"),

@@ -38,7 +38,8 @@ INSTALLED_APPS = [
     "wagtail.api.v3",
     "wagtail.locales",
     "wagtail",
-    "modelsearch",
+    # No separate "modelsearch" here: wagtail.search *is* the modelsearch app
+    # (label wagtailsearch); listing both makes every index update fail.
     "modelcluster",
     "taggit",
     "django_tasks",
@@ -139,9 +140,22 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"bmp": "png", "gif": "png", "heic": "jpeg", "avif": "jpeg"}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "csv", "json", "xlsx", "docx", "zip", "txt"]
-WAGTAILSEARCH_BACKENDS = {
-    "default": {"BACKEND": "modelsearch.backends.database"},
-}
+# Search analyses Chinese itself (search.analysis); the database backend is the
+# embedded default, Elasticsearch the scale-out. Both serve the admin's search too.
+SEARCH_BACKEND = env_str("SEARCH_BACKEND", "database")
+ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "")
+if SEARCH_BACKEND == "elasticsearch":
+    WAGTAILSEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": "search.backends.elasticsearch",
+            "URLS": [ELASTICSEARCH_URL],
+            "INDEX_PREFIX": env_str("ELASTICSEARCH_INDEX_PREFIX", "fundsite"),
+        },
+    }
+elif SEARCH_BACKEND == "database":
+    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.database"}}
+else:
+    raise RuntimeError(f"SEARCH_BACKEND must be database or elasticsearch, not {SEARCH_BACKEND!r}")
 WAGTAILAPI_DOCS_ENABLED = True
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_WORKFLOW_ENABLED = True
@@ -165,6 +179,28 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 PORT = env_int("PORT", 8000)
+
+# Payments: gateways are enabled by name; every credential comes from the environment.
+PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "")
+ALIPAY_APP_ID = env_str("ALIPAY_APP_ID", "")
+ALIPAY_SELLER_ID = env_str("ALIPAY_SELLER_ID", "")
+ALIPAY_APP_PRIVATE_KEY = env_str("ALIPAY_APP_PRIVATE_KEY", "")
+ALIPAY_PUBLIC_KEY = env_str("ALIPAY_PUBLIC_KEY", "")
+ALIPAY_GATEWAY_URL = env_str("ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do")
+WECHATPAY_MCHID = env_str("WECHATPAY_MCHID", "")
+WECHATPAY_APPID = env_str("WECHATPAY_APPID", "")
+WECHATPAY_PRIVATE_KEY = env_str("WECHATPAY_PRIVATE_KEY", "")
+WECHATPAY_CERT_SERIAL_NO = env_str("WECHATPAY_CERT_SERIAL_NO", "")
+WECHATPAY_APIV3_KEY = env_str("WECHATPAY_APIV3_KEY", "")
+WECHATPAY_PUBLIC_KEY = env_str("WECHATPAY_PUBLIC_KEY", "")
+WECHATPAY_PUBLIC_KEY_ID = env_str("WECHATPAY_PUBLIC_KEY_ID", "")
+WECHATPAY_BASE_URL = env_str("WECHATPAY_BASE_URL", "https://api.mch.weixin.qq.com")
+# Donations: amount bounds (yuan), how long an unpaid order stays open, and rate limits per client.
+DONATION_MIN_AMOUNT = env_str("DONATION_MIN_AMOUNT", "1.00")
+DONATION_MAX_AMOUNT = env_str("DONATION_MAX_AMOUNT", "50000.00")
+DONATION_PENDING_MINUTES = env_int("DONATION_PENDING_MINUTES", 30)
+DONATION_CREATE_RATE = env_str("DONATION_CREATE_RATE", "20/h")
+DONATION_LOOKUP_RATE = env_str("DONATION_LOOKUP_RATE", "10/h")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,182 @@
+"""The one contract between donations and any payment gateway: plain dataclasses and a small interface."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+class GatewayError(Exception):
+    """The gateway could not be reached or refused the request; nothing was settled."""
+
+
+class VerificationError(Exception):
+    """A message claiming to come from the gateway failed verification and must not be trusted."""
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """What we ask a gateway to collect."""
+
+    out_trade_no: str
+    amount: Decimal
+    subject: str
+    channel: str
+    notify_url: str
+    return_url: str = ""
+    quit_url: str = ""
+    client_ip: str = ""
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    """What the donor's browser needs next: a page to go to, or a code to scan."""
+
+    redirect_url: str = ""
+    qr_code: str = ""
+
+
+class NotificationEvent:
+    """What a verified notification says happened."""
+
+    PAID = "paid"
+    REFUNDED = "refunded"
+    CLOSED = "closed"
+    WAITING = "waiting"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class VerifiedNotification:
+    """A notification whose signature checked out; its business fields are still to be matched to our order."""
+
+    gateway: str
+    event: str
+    out_trade_no: str
+    gateway_trade_no: str
+    amount: Decimal | None
+    app_id: str
+    merchant_id: str
+    refund_amount: Decimal | None = None
+    refund_request_no: str = ""
+    occurred_at: datetime | None = None
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """The exact HTTP answer a gateway expects."""
+
+    status: int
+    body: str
+    content_type: str = "text/plain"
+
+
+class TradeState:
+    """A trade's state as the gateway reports it on query."""
+
+    PAID = "paid"
+    WAITING = "waiting"
+    CLOSED = "closed"
+    NOT_EXIST = "not_exist"
+    REFUNDED = "refunded"
+
+
+@dataclass(frozen=True)
+class TradeQuery:
+    """The answer to a query for one trade."""
+
+    state: str
+    out_trade_no: str
+    gateway_trade_no: str = ""
+    amount: Decimal | None = None
+    paid_at: datetime | None = None
+    data: dict = field(default_factory=dict)
+
+
+class CloseOutcome:
+    """The answer to a close: closed (or never existed), already paid, or failed."""
+
+    CLOSED = "closed"
+    PAID = "paid"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    """The answer to a refund request: money moved, still processing, or refused."""
+
+    succeeded: bool
+    processing: bool = False
+    message: str = ""
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One line of a gateway's daily statement, as money in (payment) or money out (refund)."""
+
+    kind: str  # "payment" or "refund"
+    out_trade_no: str
+    gateway_trade_no: str
+    amount: Decimal
+    refund_request_no: str = ""
+
+
+class PaymentGateway:
+    """The interface every gateway implements; donations code talks to nothing else."""
+
+    name = ""
+    channels: tuple[str, ...] = ()
+
+    def start_payment(self, request: PaymentRequest) -> PaymentStart:
+        raise NotImplementedError
+
+    def verify_notification(self, *, headers: dict, body: bytes, params: dict) -> VerifiedNotification:
+        """Verify a notification exactly as the gateway defines it; raise VerificationError otherwise."""
+        raise NotImplementedError
+
+    def expected_merchant(self) -> tuple[str, str]:
+        """Our (app id, merchant id) that a genuine notification must carry."""
+        raise NotImplementedError
+
+    def acknowledge(self) -> Acknowledgement:
+        raise NotImplementedError
+
+    def refuse(self, reason: str) -> Acknowledgement:
+        raise NotImplementedError
+
+    def query(self, out_trade_no: str) -> TradeQuery:
+        raise NotImplementedError
+
+    def close(self, out_trade_no: str) -> str:
+        raise NotImplementedError
+
+    def refund(self, *, out_trade_no: str, out_request_no: str, amount: Decimal, total: Decimal,
+               reason: str) -> RefundOutcome:
+        raise NotImplementedError
+
+    def statement(self, day: date) -> list[StatementLine]:
+        raise NotImplementedError
+
+
+def yuan(value) -> Decimal:
+    """A gateway's yuan string as an exact Decimal; rejects anything that is not a plain amount."""
+    try:
+        amount = Decimal(str(value).strip())
+    except ArithmeticError as exc:
+        raise VerificationError(f"金额格式错误：{value!r}") from exc
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:
+        raise VerificationError(f"金额格式错误：{value!r}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def fen_to_yuan(value) -> Decimal:
+    """WeChat's integer fen as yuan."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise VerificationError(f"金额格式错误：{value!r}")
+    return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+def yuan_to_fen(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value())

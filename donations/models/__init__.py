@@ -1,0 +1,19 @@
+"""Donation models, split by family; import from here."""
+
+from donations.models.campaigns import CampaignPage
+from donations.models.orders import (
+    Channel,
+    Donation,
+    DonationEvent,
+    DonationStatus,
+    Gateway,
+    GatewayNotification,
+    NotificationOutcome,
+)
+from donations.models.receipts import Receipt, ReceiptCounter
+from donations.models.refunds import Refund, RefundStatus
+
+__all__ = [
+    "CampaignPage", "Channel", "Donation", "DonationEvent", "DonationStatus", "Gateway",
+    "GatewayNotification", "NotificationOutcome", "Receipt", "ReceiptCounter", "Refund", "RefundStatus",
+]

@@ -1,0 +1,40 @@
+"""Donation receipts with a gap-free yearly number."""
+
+from django.db import models
+
+
+class ReceiptCounter(models.Model):
+    """The last receipt number used in a year; its row is locked while the next number is taken."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_serial = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "收据编号计数器"
+
+    def __str__(self):
+        return f"{self.year}: {self.last_serial}"
+
+
+class Receipt(models.Model):
+    """The donation certificate of one paid gift: number, unguessable download token, issue time."""
+
+    donation = models.OneToOneField("donations.Donation", on_delete=models.PROTECT, related_name="receipt")
+    year = models.PositiveSmallIntegerField()
+    serial = models.PositiveIntegerField()
+    number = models.CharField("收据编号", max_length=20, unique=True)
+    token = models.CharField(max_length=64, unique=True)
+    issued_at = models.DateTimeField("开具时间")
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "捐赠证书"
+        verbose_name_plural = "捐赠证书"
+        ordering = ["-year", "-serial"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "serial"], name="receipt_serial_unique_per_year"),
+            models.CheckConstraint(condition=models.Q(serial__gt=0), name="receipt_serial_positive"),
+        ]
+
+    def __str__(self):
+        return self.number

@@ -1,0 +1,45 @@
+"""Refunds: part or all of a paid gift returned to the donor."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class RefundStatus(models.TextChoices):
+    """A refund is requested at the gateway, then succeeds or fails."""
+
+    REQUESTED = "requested", "处理中"
+    SUCCEEDED = "succeeded", "已退款"
+    FAILED = "failed", "失败"
+
+
+class Refund(models.Model):
+    """A refund with the idempotency number the gateway uses to refund once however often it is retried."""
+
+    donation = models.ForeignKey("donations.Donation", on_delete=models.PROTECT, related_name="refunds")
+    out_request_no = models.CharField("退款请求号", max_length=64, unique=True)
+    amount = models.DecimalField("退款金额（元）", max_digits=14, decimal_places=2)
+    reason = models.CharField("退款原因", max_length=200)
+    status = models.CharField(max_length=20, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
+    gateway_response = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "退款"
+        verbose_name_plural = "退款"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            # One refund in flight per donation, so two clerks cannot over-refund at once.
+            models.UniqueConstraint(
+                fields=["donation"], condition=Q(status="requested"), name="refund_one_open_per_donation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.out_request_no} ¥{self.amount}"
