@@ -1,0 +1,162 @@
+"""Recording money: the one way an entry joins the ledger."""
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import Page
+
+from ledger.hashing import GENESIS_HASH, entry_digest, entry_record_dict
+from ledger.models import ChainHead, EntryKind, LedgerEntry
+from ledger.selectors import pool_remaining
+
+# The page type a ledger entry's project must be; named by label so ledger never imports cms_pages.
+PROJECT_PAGE_MODEL = "cms_pages.ProjectPage"
+MAX_AMOUNT = Decimal("999999999999.99")
+CENT = Decimal("0.01")
+
+
+def _clean_amount(amount) -> Decimal:
+    if isinstance(amount, float):
+        raise ValidationError({"amount": "金额不能用浮点数表示，请使用 Decimal，如 Decimal('100.00')。"})
+    if not isinstance(amount, Decimal):
+        raise ValidationError({"amount": f"金额必须是 Decimal，收到的是 {type(amount).__name__}。"})
+    try:
+        finite = amount.is_finite()
+        exact = amount == amount.quantize(CENT)
+    except InvalidOperation:
+        finite, exact = False, False
+    if not finite:
+        raise ValidationError({"amount": "金额必须是有限的数字。"})
+    if amount <= 0:
+        raise ValidationError({"amount": f"金额必须大于零（收到 {amount}）；方向由记录类型决定。"})
+    if not exact:
+        raise ValidationError({"amount": f"金额最多两位小数（分）；收到 {amount}。"})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({"amount": f"金额超出上限 {MAX_AMOUNT}。"})
+    return amount.quantize(CENT)
+
+
+def _clean_project(project_id):
+    if project_id is None:
+        return None
+    app_label, model = PROJECT_PAGE_MODEL.lower().split(".")
+    project_type = ContentType.objects.get_by_natural_key(app_label, model)
+    if not Page.objects.filter(pk=project_id, content_type=project_type).exists():
+        raise ValidationError({"project": f"页面 {project_id} 不存在或不是项目页面。"})
+    return project_id
+
+
+def _clean_simple(*, kind, occurred_on, memo, source, source_ref, category_label, project_id):
+    if kind not in EntryKind.values:
+        raise ValidationError({"kind": f"未知的记录类型 {kind!r}；可选：{', '.join(EntryKind.values)}。"})
+    if not isinstance(occurred_on, date) or isinstance(occurred_on, datetime):
+        raise ValidationError({"occurred_on": "发生日期必须是日期（datetime.date）。"})
+    if not memo or not memo.strip():
+        raise ValidationError({"memo": "请填写摘要，说明这笔钱的来龙去脉。"})
+    if len(source) > 30 or len(source_ref) > 64:
+        raise ValidationError({"source_ref": "来源最长 30 个字符，来源编号最长 64 个字符。"})
+    if category_label and project_id is not None:
+        raise ValidationError({"category_label": "类别标签只用于不属于单个项目的汇总记录；项目记录的类别取自项目页面。"})
+
+
+def _locked_head() -> ChainHead:
+    """Lock the chain head row; every append waits here for the one before it to finish."""
+    head = ChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        last = LedgerEntry.objects.order_by("-id").values("id", "entry_hash").first()
+        ChainHead.objects.get_or_create(
+            pk=1,
+            defaults={"last_id": last["id"], "last_hash": last["entry_hash"]} if last else {},
+        )
+        head = ChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def _existing(kind, source, source_ref, amount):
+    if not source_ref:
+        return None
+    entry = LedgerEntry.objects.filter(kind=kind, source=source, source_ref=source_ref).first()
+    if entry is not None and entry.amount != amount:
+        raise ValidationError({
+            "source_ref": f"{source}/{source_ref} 已登记为 {entry.amount} 元（记录 #{entry.id}），与本次 {amount} 元不符。"
+        })
+    return entry
+
+
+def _resolve_reversal(kind, reverses, amount, project_id, category_label):
+    """For a correction: the entry it reverses, checked; it inherits that entry's project and label."""
+    if kind != EntryKind.CORRECTION:
+        if reverses is not None:
+            raise ValidationError({"reverses": "只有更正记录可以冲销另一条记录。"})
+        return None, project_id, category_label
+    if reverses is None:
+        raise ValidationError({"reverses": "更正记录必须指明冲销哪一条记录。"})
+    reverses_id = reverses.pk if isinstance(reverses, LedgerEntry) else reverses
+    original = LedgerEntry.objects.filter(pk=reverses_id).first()
+    if original is None:
+        raise ValidationError({"reverses": f"要冲销的记录 #{reverses_id} 不存在。"})
+    if original.kind == EntryKind.CORRECTION:
+        raise ValidationError({"reverses": "更正记录不能再被冲销；请重新登记正确的记录。"})
+    if LedgerEntry.objects.filter(reverses_id=original.pk).exists():
+        raise ValidationError({"reverses": f"记录 #{original.pk} 已被冲销过。"})
+    if amount != original.amount:
+        raise ValidationError({"amount": f"冲销金额必须等于原记录金额 {original.amount} 元；更正后请重新登记正确金额。"})
+    if project_id is not None and project_id != original.project_id:
+        raise ValidationError({"project": "冲销记录的项目必须与原记录相同。"})
+    return original, original.project_id, original.category_label
+
+
+def _check_balance(kind, amount, project_id, original):
+    """A disbursement may not exceed what remains approved; nor may reversing an approval."""
+    reduces_pool = kind == EntryKind.DISBURSEMENT or (
+        kind == EntryKind.CORRECTION and original.kind == EntryKind.GRANT_APPROVAL
+    )
+    if not reduces_pool:
+        return
+    remaining = pool_remaining(project_id=project_id)
+    if amount > remaining:
+        scope = f"项目（页面 {project_id}）" if project_id is not None else "基金层面汇总"
+        action = "拨付" if kind == EntryKind.DISBURSEMENT else "冲销批准"
+        raise ValidationError({
+            "amount": f"{action} {amount} 元超过{scope}尚未拨付的批准额 {remaining} 元。"
+        })
+
+
+@transaction.atomic
+def entry_record(
+    *, kind: str, amount: Decimal, occurred_on: date, memo: str, project_id: int | None = None,
+    source: str = "", source_ref: str = "", reverses=None, recorded_by=None, voucher=None,
+    category_label: str = "",
+) -> LedgerEntry:
+    """Append one entry to the chain, or return the entry already recorded for this source ref.
+
+    Works inside the caller's transaction: if the caller later rolls back, so does the entry.
+    """
+    amount = _clean_amount(amount)
+    _clean_simple(kind=kind, occurred_on=occurred_on, memo=memo, source=source, source_ref=source_ref,
+                  category_label=category_label, project_id=project_id)
+    project_id = _clean_project(project_id)
+    existing = _existing(kind, source, source_ref, amount)
+    if existing is not None:
+        return existing
+    head = _locked_head()
+    # Someone may have recorded the same source ref while we waited for the lock.
+    existing = _existing(kind, source, source_ref, amount)
+    if existing is not None:
+        return existing
+    original, project_id, category_label = _resolve_reversal(kind, reverses, amount, project_id, category_label)
+    _check_balance(kind, amount, project_id, original)
+    entry = LedgerEntry(
+        id=head.last_id + 1, kind=kind, amount=amount, occurred_on=occurred_on,
+        recorded_at=timezone.now().replace(microsecond=0), project_id=project_id,
+        category_label=category_label, memo=memo.strip(), source=source, source_ref=source_ref,
+        reverses=original, voucher=voucher, recorded_by=recorded_by, prev_hash=head.last_hash or GENESIS_HASH,
+    )
+    entry.entry_hash = entry_digest(entry_record_dict(entry))
+    entry.save()
+    ChainHead.objects.filter(pk=head.pk).update(last_id=entry.id, last_hash=entry.entry_hash)
+    return entry
