@@ -1,0 +1,105 @@
+"""What every Chinese-aware database backend shares: query rewriting, indexing and ranking.
+
+SQLite FTS5 and PostgreSQL tsvector both keep a run of Chinese characters as one
+token, so stock search finds almost nothing in Chinese. Here every text is
+analysed in Python (``search.analysis``) before it reaches the database: the
+index stores space-separated tokens, and queries are rewritten into the same
+tokens. Matching stays in the database (FTS5 ``MATCH``; tsvector ``@@`` with the
+GIN index); ranking is a token-presence score computed with ``LIKE`` on the
+stored tokens, identical on SQLite and PostgreSQL, so both give the same order.
+
+Being a modelsearch backend, it serves Wagtail's own admin search too, and
+modelsearch's signal handlers keep it current on publish, unpublish, move and delete.
+"""
+
+from django.db.models import Case, F, FloatField, TextField, Value, When
+from django.db.models.functions import Concat
+from django.db.models.lookups import Contains
+from django.utils.html import strip_tags
+from modelsearch.backends.base import EmptySearchResults
+from modelsearch.conf import get_app_config
+from modelsearch.query import And, MatchAll, Not, Or, Phrase, PlainText
+
+from search.analysis import index_text, query_terms
+
+IndexEntry = get_app_config().get_model("IndexEntry", require_ready=False)
+
+# A query token found in the title counts this much more than one in the body.
+TITLE_WEIGHT = 3.0
+BODY_WEIGHT = 1.0
+
+
+def analyse_query(query):
+    """Rewrite a modelsearch query so that it speaks in our tokens; None when nothing is left."""
+    if isinstance(query, str):
+        query = PlainText(query)
+    if isinstance(query, (PlainText, Phrase)):
+        # Each typed word must match as a whole (all its bigrams); words combine
+        # with the query's operator. A phrase keeps every token required.
+        operator = getattr(query, "operator", "and")
+        parts = [PlainText(" ".join(term), operator="and") for term in query_terms(query.query_string)]
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0]
+        return And(parts) if operator == "and" else Or(parts)
+    if isinstance(query, (And, Or)):
+        parts = [part for part in (analyse_query(q) for q in query.subqueries) if part is not None]
+        if not parts:
+            return None
+        return type(query)(parts) if len(parts) > 1 else parts[0]
+    if isinstance(query, Not):
+        inner = analyse_query(query.subquery)
+        return Not(inner) if inner is not None else None
+    if isinstance(query, MatchAll):
+        return query
+    # Fuzzy and Boost have no meaning over bigrams: search their text plainly.
+    if hasattr(query, "query_string"):
+        return analyse_query(PlainText(query.query_string))
+    return analyse_query(query.subquery)
+
+
+def positive_tokens(query):
+    """The tokens that count towards a result's score (negated parts do not)."""
+    if isinstance(query, PlainText):
+        return query.query_string.split()
+    if isinstance(query, (And, Or)):
+        return [token for part in query.subqueries for token in positive_tokens(part)]
+    return []
+
+
+def token_score(query, title_lookup, body_lookup):
+    """Score = sum over query tokens of TITLE_WEIGHT if in the title plus BODY_WEIGHT if in the body."""
+    score = Value(0.0, output_field=FloatField())
+    for token in dict.fromkeys(positive_tokens(query)):
+        for lookup, weight in ((title_lookup, TITLE_WEIGHT), (body_lookup, BODY_WEIGHT)):
+            padded = Concat(Value(" "), F(lookup), Value(" "), output_field=TextField())
+            score = score + Case(
+                When(Contains(padded, Value(f" {token} ")), then=Value(weight)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+    return score
+
+
+class AnalysedObjectIndexerMixin:
+    """Hands the database analysed tokens instead of raw text."""
+
+    def prepare_value(self, value):
+        text = super().prepare_value(value)
+        if "<" in text:
+            text = strip_tags(text)
+        return index_text(text)
+
+
+class AnalysedBackendMixin:
+    """Analyses every query before the database backend compiles it."""
+
+    def _search(self, query_compiler_class, query, model_or_queryset, **kwargs):
+        analysed = analyse_query(query)
+        if analysed is None:
+            return EmptySearchResults()
+        # Fields are analysed together in the index; a per-field search would
+        # read raw columns that were never analysed.
+        kwargs["fields"] = None
+        return super()._search(query_compiler_class, analysed, model_or_queryset, **kwargs)
