@@ -6,3 +6,11 @@ class SearchConfig(AppConfig):
 
     name = "search"
     verbose_name = "搜索"
+
+    def ready(self):
+        # One headless API: search sits beside pages in Wagtail's v3 OpenAPI document.
+        from wagtail.api.v3.urls import api
+
+        from search.api import router
+
+        api.add_router("/search/", router)

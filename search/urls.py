@@ -1,3 +1,9 @@
 """Public routes of this app; included at the site root by fundsite/urls.py."""
 
-urlpatterns = []
+from django.urls import path
+
+from search import views
+
+urlpatterns = [
+    path("search/", views.search_page, name="search"),
+]

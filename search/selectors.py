@@ -1,0 +1,263 @@
+"""Reading the search index for the public: results, facets, filters, sort, pages, snippets.
+
+The backend (database or Elasticsearch) answers which pages match and in what
+order; everything after that (facets, filters, sort by date, pagination) is done
+here the same way for every backend, from the pages' own fields.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.paginator import Paginator
+from django.utils.html import strip_tags
+from wagtail.models import Page
+
+from cms_pages.models import AnnualReportPage, ProjectPage, ProjectStatus, ProjectStoryPage, StandardPage, StoryKind
+from search.analysis import MAX_QUERY_CHARS, query_terms
+from search.highlight import highlight, snippet
+
+PAGE_SIZE = 10
+SUGGEST_SIZE = 8
+SORTS = {"relevance": "相关度", "newest": "最新"}
+FACETS = {"kind": "类型", "category": "类别", "year": "年度", "district": "区县", "status": "状态"}
+KIND_LABELS = {
+    "project": "项目",
+    **{f"story-{value}": f"项目{label}" for value, label in StoryKind.choices},
+    "report": "年度报告",
+    "page": "其他页面",
+}
+STATUS_LABELS = dict(ProjectStatus.choices)
+SEARCHED_TYPES = (ProjectPage, ProjectStoryPage, AnnualReportPage, StandardPage)
+
+
+@dataclass
+class SearchParams:
+    """What the person asked for, cleaned: the query, one value per facet, sort and page."""
+
+    q: str = ""
+    filters: dict = field(default_factory=dict)
+    sort: str = "relevance"
+    page: str = "1"
+
+
+@dataclass
+class SearchOutcome:
+    """Everything the search page and the API show."""
+
+    params: SearchParams
+    total: int = 0
+    hits: list = field(default_factory=list)
+    facets: dict = field(default_factory=dict)
+    page_obj: object = None
+    messages: list = field(default_factory=list)
+    suggestions: list = field(default_factory=list)
+    searched: bool = False
+
+
+@dataclass
+class Hit:
+    """One result: the page, where it sits, its highlighted title and snippet."""
+
+    page: Page
+    url: str
+    kind: str
+    kind_label: str
+    title_html: str
+    snippet_html: str
+    date: date | None
+    facets: dict
+
+
+def search_params_parse(data):
+    """Read q, filters, sort and page from a query dict; anything odd is reported, never raised."""
+    messages = []
+    q = " ".join((data.get("q") or "").split())
+    if len(q) > MAX_QUERY_CHARS:
+        messages.append(f"搜索词太长，只按前 {MAX_QUERY_CHARS} 个字搜索。")
+        q = q[:MAX_QUERY_CHARS]
+    sort = data.get("sort") or "relevance"
+    if sort not in SORTS:
+        messages.append("不认识的排序方式，已按相关度排序。")
+        sort = "relevance"
+    filters = {}
+    for name in FACETS:
+        value = (data.get(name) or "").strip()[:100]
+        if value:
+            filters[name] = value
+    return SearchParams(q=q, filters=filters, sort=sort, page=data.get("page") or "1"), messages
+
+
+def _facet_rows(ids):
+    """Facet values of every matched page, read in a few queries whatever the number of matches."""
+    pages = {row["pk"]: row for row in Page.objects.filter(pk__in=ids).values("pk", "path", "content_type_id")}
+    rows = {}
+    projects = {
+        row["path"]: row
+        for row in ProjectPage.objects.filter(pk__in=ids).values(
+            "pk", "path", "category__name", "district__name", "status", "cohort_year", "start_date"
+        )
+    }
+    stories = list(ProjectStoryPage.objects.filter(pk__in=ids).values("pk", "path", "kind", "date"))
+    parent_paths = {story["path"][:-Page.steplen] for story in stories} - projects.keys()
+    parents = {
+        row["path"]: row
+        for row in ProjectPage.objects.filter(path__in=parent_paths).values(
+            "path", "category__name", "district__name", "status"
+        )
+    }
+    parents.update(projects)
+    for row in projects.values():
+        rows[row["pk"]] = _facets("project", row, row.get("cohort_year"), row["start_date"])
+    for story in stories:
+        parent = parents.get(story["path"][:-Page.steplen], {})
+        rows[story["pk"]] = _facets(f"story-{story['kind']}", parent, story["date"].year, story["date"])
+    for row in AnnualReportPage.objects.filter(pk__in=ids).values("pk", "year", "published_on"):
+        rows[row["pk"]] = _facets("report", {}, row["year"], row["published_on"] or date(row["year"], 12, 31))
+    for pk in pages.keys() - rows.keys():
+        rows[pk] = _facets("page", {}, None, None)
+    return rows
+
+
+def _facets(kind, project, year, when):
+    values = {
+        "kind": kind,
+        "category": project.get("category__name"),
+        "district": project.get("district__name"),
+        "status": project.get("status"),
+        "year": str(year) if year else None,
+    }
+    return {"values": values, "date": when}
+
+
+def _facet_label(name, value):
+    if name == "kind":
+        return KIND_LABELS.get(value, value)
+    if name == "status":
+        return STATUS_LABELS.get(value, value)
+    return value
+
+
+def _apply_filters(ids, rows, filters, skip=None):
+    return [
+        pk for pk in ids
+        if all(rows[pk]["values"][name] == value for name, value in filters.items() if name != skip)
+    ]
+
+
+def _facet_counts(ids, rows, filters):
+    """Counts per facet value over the results filtered by every *other* facet, so choices stay visible."""
+    facets = {}
+    for name, label in FACETS.items():
+        counts = Counter(rows[pk]["values"][name] for pk in _apply_filters(ids, rows, filters, skip=name))
+        counts.pop(None, None)
+        selected = filters.get(name)
+        options = [
+            {"value": value, "label": _facet_label(name, value), "count": count, "selected": value == selected}
+            for value, count in sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+        ]
+        if selected and not any(option["selected"] for option in options):
+            options.append({"value": selected, "label": _facet_label(name, selected), "count": 0, "selected": True})
+        if options:
+            facets[name] = {"label": label, "options": options}
+    return facets
+
+
+def _base_queryset():
+    return Page.objects.live().public().type(*SEARCHED_TYPES)
+
+
+def matched_ids(q, *, sort="relevance"):
+    """Ids of the live public pages matching ``q``, best first (or in index order for other sorts)."""
+    if not query_terms(q):
+        return []
+    results = _base_queryset().only("pk").search(q, order_by_relevance=(sort == "relevance"))
+    return [page.pk for page in results]
+
+
+def page_search(*, params):
+    """Run a search for the public page and API."""
+    outcome = SearchOutcome(params=params)
+    if not params.q:
+        outcome.messages.append("请输入要搜索的词，例如：自闭症、老人、非遗、晋祠、清徐、2021。")
+        return outcome
+    if not query_terms(params.q):
+        outcome.messages.append("搜索词里没有可以查找的文字或数字，请换一个词。")
+        return outcome
+    outcome.searched = True
+    ids = matched_ids(params.q, sort=params.sort)
+    rows = _facet_rows(ids)
+    ids = [pk for pk in ids if pk in rows]
+    filtered = _apply_filters(ids, rows, params.filters)
+    if params.sort == "newest":
+        # Newest content first; undated pages last; ties keep the newest page first.
+        filtered.sort(key=lambda pk: (rows[pk]["date"] or date.min, pk), reverse=True)
+    outcome.facets = _facet_counts(ids, rows, params.filters)
+    outcome.total = len(filtered)
+    paginator = Paginator(filtered, PAGE_SIZE)
+    outcome.page_obj = paginator.get_page(params.page)
+    if str(outcome.page_obj.number) != str(params.page) and params.page != "1":
+        outcome.messages.append(f"没有第 {params.page} 页，已显示第 {outcome.page_obj.number} 页。")
+    outcome.hits = _hits(list(outcome.page_obj.object_list), rows, params.q)
+    if not outcome.total:
+        outcome.suggestions = _suggestions(params, ids)
+    return outcome
+
+
+def _hits(ids, rows, q):
+    pages = Page.objects.filter(pk__in=ids).specific()
+    by_id = {page.pk: page for page in pages}
+    hits = []
+    for pk in ids:
+        page = by_id.get(pk)
+        if page is None:
+            continue
+        kind = rows[pk]["values"]["kind"]
+        hits.append(Hit(
+            page=page, url=page.get_url() or page.url_path, kind=kind, kind_label=KIND_LABELS.get(kind, kind),
+            title_html=highlight(page.title, q), snippet_html=snippet(page_text(page), q),
+            date=rows[pk]["date"], facets={k: v for k, v in rows[pk]["values"].items() if v},
+        ))
+    return hits
+
+
+def page_text(page):
+    """The readable text of a page, in reading order, for snippets."""
+    parts = []
+    for name in ("summary", "intro"):
+        parts.append(getattr(page, name, "") or "")
+    body = getattr(page, "body", None)
+    if body is not None and hasattr(body, "stream_block"):
+        parts.extend(str(text) for text in body.stream_block.get_searchable_content(body))
+    for name in ("shortcomings", "improvements"):
+        parts.append(strip_tags(getattr(page, name, "") or ""))
+    return " ".join(" ".join(part.split()) for part in parts if part)
+
+
+def _suggestions(params, ids):
+    """Helpful next steps when nothing was found."""
+    suggestions = []
+    if params.filters and ids:
+        suggestions.append({"label": f"去掉筛选条件（共 {len(ids)} 条结果）", "params": {"q": params.q}})
+    words = params.q.split()
+    if len(words) > 1:
+        for word in words:
+            count = len(matched_ids(word))
+            if count:
+                suggestions.append({"label": f"只搜“{word}”（{count} 条）", "params": {"q": word}})
+    return suggestions
+
+
+def page_suggest(*, q, limit=SUGGEST_SIZE):
+    """Titles for autocomplete as the person types: prefix match on analysed titles."""
+    q = " ".join((q or "").split())[:MAX_QUERY_CHARS]
+    if not query_terms(q):
+        return []
+    results = _base_queryset().autocomplete(q)[:limit]
+    pages = Page.objects.filter(pk__in=[page.pk for page in results]).specific()
+    by_id = {page.pk: page for page in pages}
+    return [
+        {"title": by_id[page.pk].title, "url": by_id[page.pk].get_url() or by_id[page.pk].url_path,
+         "title_html": highlight(by_id[page.pk].title, q)}
+        for page in results if page.pk in by_id
+    ]
