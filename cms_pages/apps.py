@@ -6,3 +6,6 @@ class CmsPagesConfig(AppConfig):
 
     name = "cms_pages"
     verbose_name = "网站内容"
+
+    def ready(self):
+        from cms_pages import signals  # noqa: F401

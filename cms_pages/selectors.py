@@ -5,7 +5,10 @@ Every function here runs a bounded number of queries whatever the amount of cont
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from datetime import timedelta
+
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
 
 from cms_pages.models import (
     AnnualReportPage,
@@ -15,6 +18,10 @@ from cms_pages.models import (
     ProjectStatus,
     ProjectStoryPage,
 )
+
+
+# Chinese charity rules: running projects disclose progress at least every three months.
+DISCLOSURE_INTERVAL_DAYS = 92
 
 
 @dataclass
@@ -116,17 +123,58 @@ def project_stories(project):
     )
 
 
+def disclosure_due_date(last_story_date):
+    """The day a running project's next progress disclosure falls due (every three months)."""
+    if last_story_date is None:
+        return None
+    return last_story_date + timedelta(days=DISCLOSURE_INTERVAL_DAYS)
+
+
+def disclosure_is_overdue(project, last_story_date, *, today=None):
+    """Running projects must disclose progress at least every three months."""
+    if project.status != ProjectStatus.RUNNING:
+        return False
+    today = today or timezone.localdate()
+    if last_story_date is None:
+        return True
+    return disclosure_due_date(last_story_date) < today
+
+
+def disclosure_overdue_projects(*, today=None):
+    """Running projects whose last progress story is over three months old, most overdue first."""
+    today = today or timezone.localdate()
+    last_story = (
+        ProjectStoryPage.objects.live().filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
+        .order_by("-date").values("date")[:1]
+    )
+    cutoff = today - timedelta(days=DISCLOSURE_INTERVAL_DAYS)
+    return (
+        ProjectPage.objects.live().filter(status=ProjectStatus.RUNNING)
+        .annotate(last_story_date=Subquery(last_story))
+        .filter(Q(last_story_date__lt=cutoff) | Q(last_story_date__isnull=True))
+        .order_by(F("last_story_date").asc(nulls_first=True), "title")
+    )
+
+
 def project_detail_context(project):
     """Everything a project page shows besides its own fields."""
     stories = list(project_stories(project))
     gallery = list(
         project.gallery_images.select_related("image").prefetch_related("image__renditions")
     )
+    last_story_date = stories[0].date if stories else None
     return {
         "stories": stories,
-        "last_story_date": stories[0].date if stories else None,
+        "last_story_date": last_story_date,
+        "disclosure_overdue": disclosure_is_overdue(project, last_story_date),
         "gallery": gallery,
+        "og_image": project.hero_image,
     }
+
+
+def story_context(story):
+    """A story page shows which project it belongs to."""
+    return {"project": story.get_parent().specific, "og_image": story.cover_image, "og_type": "article"}
 
 
 def home_context(home):
@@ -160,8 +208,19 @@ def home_context(home):
 
 
 def annual_report_context(report):
-    """The published figures of a report, in their editorial order."""
-    return {"published_figures": list(report.published_figures.all())}
+    """The published figures of a report, in their editorial order, and their public correction log."""
+    return {
+        "published_figures": list(report.published_figures.all()),
+        "corrections": list(report.figure_records.filter(is_correction=True).order_by("-recorded_at")),
+    }
+
+
+def figure_latest_values(report):
+    """Each published figure's last recorded (amount, count), keyed by figure key."""
+    latest = {}
+    for record in report.figure_records.order_by("recorded_at", "pk"):
+        latest[record.key] = (record.amount, record.count)
+    return latest
 
 
 def category_counts():
@@ -172,6 +231,7 @@ def category_counts():
 
 
 __all__ = [
-    "ProjectFilters", "annual_report_context", "category_counts", "home_context",
-    "project_detail_context", "project_filter_options", "project_list", "project_stories",
+    "DISCLOSURE_INTERVAL_DAYS", "ProjectFilters", "annual_report_context", "category_counts",
+    "disclosure_due_date", "disclosure_is_overdue", "disclosure_overdue_projects", "figure_latest_values", "home_context",
+    "project_detail_context", "project_filter_options", "project_list", "project_stories", "story_context",
 ]

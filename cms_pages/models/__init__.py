@@ -11,12 +11,12 @@ from cms_pages.models.projects import (
     ProjectStatus,
 )
 from cms_pages.models.stories import ProjectStoryPage, StoryKind
-from cms_pages.models.reports import AnnualReportPage, DisclosureIndexPage, PublishedFigure
+from cms_pages.models.reports import AnnualReportPage, DisclosureIndexPage, FigureRecord, PublishedFigure
 from cms_pages.models.standard import StandardPage
 
 __all__ = [
     "AnnualReportPage", "Category", "DisclosureIndexPage", "District", "FundImage", "FundRendition",
-    "FundSettings", "HomeFeaturedProject", "HomePage", "Organisation", "ProjectGalleryImage",
+    "FigureRecord", "FundSettings", "HomeFeaturedProject", "HomePage", "Organisation", "ProjectGalleryImage",
     "ProjectIndexPage", "ProjectOrigin", "ProjectPage", "ProjectStatus", "ProjectStoryPage",
     "PublishedFigure", "StandardPage", "StoryKind",
 ]

@@ -2,6 +2,7 @@
 
 from django.db import models
 from modelcluster.fields import ParentalKey
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
@@ -27,12 +28,38 @@ class DisclosureIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["reports"] = AnnualReportPage.objects.child_of(self).live().order_by("-year")
+        context["reports"] = AnnualReportPage.objects.child_of(self).live().public().order_by("-year")
+        context["other_pages"] = Page.objects.child_of(self).live().public().not_type(AnnualReportPage)
         return context
+
+
+class AnnualReportPageForm(WagtailAdminPageForm):
+    """Refuses to change an already-published figure without saying why."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not (cleaned.get("correction_reason") or "").strip():
+            changed = [label for label in self._changed_published_figures()]
+            if changed:
+                self.add_error("correction_reason", f"更正已公布的数字（{'、'.join(changed)}）时，必须填写更正原因。")
+        return cleaned
+
+    def _changed_published_figures(self):
+        from cms_pages.selectors import figure_latest_values
+
+        latest = figure_latest_values(self.instance)
+        for form in self.formsets["published_figures"].forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or data.get("key") not in latest:
+                continue
+            if latest[data["key"]] != (data.get("amount"), data.get("count")):
+                yield data.get("label") or data["key"]
 
 
 class AnnualReportPage(Page):
     """One year's work report: narrative, figures as published, and lessons."""
+
+    base_form_class = AnnualReportPageForm
 
     year = models.PositiveSmallIntegerField("年度", unique=True)
     published_on = models.DateField("发布日期", null=True, blank=True, help_text="报告未载明时留空。")
@@ -42,12 +69,17 @@ class AnnualReportPage(Page):
     work_mode = models.CharField("工作模式", max_length=200, blank=True)
     shortcomings = RichTextField("不足", blank=True, features=["ul", "ol", "bold"])
     improvements = RichTextField("改进措施", blank=True, features=["ul", "ol", "bold"])
+    correction_reason = models.CharField(
+        "更正原因", max_length=255, blank=True,
+        help_text="修改已公布的数字时必填；发布后记入公开的更正记录。",
+    )
 
     content_panels = Page.content_panels + [
         MultiFieldPanel([FieldPanel("year"), FieldPanel("published_on")], heading="年度"),
         FieldPanel("summary"),
         FieldPanel("body"),
         InlinePanel("published_figures", label="报告公布的数字"),
+        FieldPanel("correction_reason"),
         MultiFieldPanel([FieldPanel("review_process"), FieldPanel("work_mode")], heading="工作方式"),
         FieldPanel("shortcomings"),
         FieldPanel("improvements"),
@@ -106,3 +138,42 @@ class PublishedFigure(Orderable):
 
     def __str__(self):
         return self.label
+
+
+class FigureRecord(models.Model):
+    """Each value a published figure has had, appended on publish: the public correction log."""
+
+    page = models.ForeignKey(AnnualReportPage, on_delete=models.CASCADE, related_name="figure_records")
+    key = models.SlugField("标识", max_length=60)
+    label = models.CharField("名称", max_length=100)
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2, null=True)
+    count = models.PositiveIntegerField("数量", null=True)
+    is_correction = models.BooleanField("是否更正", default=False)
+    old_amount = models.DecimalField("原金额", max_digits=14, decimal_places=2, null=True)
+    old_count = models.PositiveIntegerField("原数量", null=True)
+    reason = models.CharField("更正原因", max_length=255, blank=True)
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "公布数字记录"
+        ordering = ["recorded_at", "pk"]
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValueError("公布数字的记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("公布数字的记录只能追加，不能删除。")
+
+    @property
+    def corrected_on(self):
+        return self.recorded_at
+
+    @property
+    def old_value(self):
+        return self.old_amount if self.old_amount is not None else self.old_count
+
+    @property
+    def new_value(self):
+        return self.amount if self.amount is not None else self.count

@@ -65,6 +65,13 @@ class ProjectStoryPage(Page):
         verbose_name = "项目进展"
         verbose_name_plural = "项目进展"
 
+    def get_context(self, request, *args, **kwargs):
+        from cms_pages.selectors import story_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(story_context(self))
+        return context
+
     @property
     def kind_label(self):
         return self.get_kind_display()

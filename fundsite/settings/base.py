@@ -207,7 +207,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    # Wagtail logs every page action at INFO; the demo loader would flood the console.
+    "loggers": {"django.request": {"level": "ERROR"}, "wagtail": {"level": "WARNING"}},
 }
 
 # Demo content: `manage.py load_demo` runs these in order; each is idempotent and
