@@ -1,3 +1,22 @@
 """The sandbox gateway's addresses, mounted under /sandbox/ by fundsite/urls.py."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+app_name = "gateway_sandbox"
+
+urlpatterns = [
+    path("alipay/gateway.do", views.alipay_gateway, name="alipay_gateway"),
+    path("alipay/bill/", views.alipay_bill, name="alipay_bill"),
+    path("pay/<str:token>/", views.pay, name="pay"),
+    path("wechatpay/", views.wechatpay_root, name="wechatpay_root"),
+    path("wechatpay/v3/pay/transactions/<str:kind>", views.wechatpay_create, name="wechatpay_create"),
+    path("wechatpay/v3/pay/transactions/out-trade-no/<str:out_trade_no>", views.wechatpay_query,
+         name="wechatpay_query"),
+    path("wechatpay/v3/pay/transactions/out-trade-no/<str:out_trade_no>/close", views.wechatpay_close,
+         name="wechatpay_close"),
+    path("wechatpay/v3/refund/domestic/refunds", views.wechatpay_refund, name="wechatpay_refund"),
+    path("wechatpay/v3/refund/domestic/refunds/<str:out_refund_no>", views.wechatpay_refund_query,
+         name="wechatpay_refund_query"),
+]
