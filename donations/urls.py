@@ -1,3 +1,22 @@
 """Public routes of this app; included at the site root by fundsite/urls.py."""
 
-urlpatterns = []
+from django.urls import path
+
+from donations import views
+from donations.api import api
+
+app_name = "donations"
+
+urlpatterns = [
+    path("donate/<int:campaign_id>/", views.give, name="give"),
+    path("donations/pay/<str:token>/", views.pay, name="pay"),
+    path("donations/return/<str:token>/", views.payment_return, name="return"),
+    path("donations/status/<str:token>/", views.donation_status, name="status"),
+    path("donations/notify/alipay/", views.notify_alipay, name="notify_alipay"),
+    path("donations/notify/wechatpay/", views.notify_wechatpay, name="notify_wechatpay"),
+    path("donations/lookup/", views.lookup, name="lookup"),
+    path("donations/donors/", views.donor_list, name="donors"),
+    path("receipts/verify/<str:number>/", views.receipt_verify, name="receipt_verify"),
+    path("receipts/<str:token>/", views.receipt_download, name="receipt_download"),
+    path("api/donations/", api.urls),
+]

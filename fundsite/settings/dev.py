@@ -4,7 +4,7 @@ from gateway_sandbox.keys import merchant_settings, sandbox_keys
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, INSTALLED_APPS, SITE_BASE_URL
-from .env import env_str
+from .env import env_list, env_str
 
 DEBUG = True
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-not-secret")  # noqa: S105
@@ -16,3 +16,4 @@ GATEWAY_SANDBOX_ENABLED = True
 INSTALLED_APPS = [*INSTALLED_APPS, "gateway_sandbox"]
 GATEWAY_SANDBOX_KEYS_FILE = env_str("GATEWAY_SANDBOX_KEYS_FILE", str(BASE_DIR / "var" / "sandbox_keys.json"))
 globals().update(merchant_settings(sandbox_keys(GATEWAY_SANDBOX_KEYS_FILE), site_base_url=SITE_BASE_URL))
+PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "alipay,wechatpay,offline")

@@ -1,0 +1,116 @@
+"""The donations API: create a gift and get what the client needs to pay, poll it, read campaign totals."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+
+from donations import selectors, services
+from donations.gateways import GatewayError
+from donations.models import CampaignPage
+from donations.ratelimit import client_ip, rate_limit_hit
+
+api = NinjaAPI(
+    title="捐赠 API", version="1.0.0", urls_namespace="donations_api",
+    description="创建捐赠订单并获取支付所需信息、查询订单状态、读取募捐活动进展。不返回捐赠人的任何联系方式。",
+)
+
+
+class DonationIn(Schema):
+    """A gift as the client submits it."""
+
+    campaign_id: int
+    amount: str
+    gateway: str = "alipay"
+    channel: str = "page"
+    donor_name: str = ""
+    anonymous: bool = False
+    message: str = ""
+    phone: str = ""
+    email: str = ""
+    wants_official_receipt: bool = False
+    official_receipt_title: str = ""
+    taxpayer_number: str = ""
+
+
+class PaymentOut(Schema):
+    """What the client needs to pay and to poll: never the donor's contact details."""
+
+    out_trade_no: str
+    token: str
+    status: str
+    amount: Decimal
+    redirect_url: str = ""
+    qr_code: str = ""
+
+
+class StatusOut(Schema):
+    """An order's state."""
+
+    out_trade_no: str
+    status: str
+    paid: bool
+    amount: Decimal
+    receipt_number: str = ""
+
+
+class TotalsOut(Schema):
+    """A campaign's progress as the page shows it."""
+
+    campaign_id: int
+    title: str
+    goal: Decimal
+    raised: Decimal
+    donors: int
+    progress_percent: int
+    days_left: int | None
+    is_open: bool
+
+
+class ErrorOut(Schema):
+    """Why a request was refused."""
+
+    detail: str | list | dict
+
+
+@api.post("/donations", response={201: PaymentOut, 400: ErrorOut, 429: ErrorOut, 502: ErrorOut},
+          summary="创建捐赠订单", auth=None)
+def donation_create(request, payload: DonationIn):
+    if rate_limit_hit(scope="give", key=client_ip(request), rate=settings.DONATION_CREATE_RATE):
+        return 429, {"detail": "提交过于频繁，请稍后再试。"}
+    campaign = get_object_or_404(CampaignPage.objects.live().public(), pk=payload.campaign_id)
+    data = payload.dict()
+    data.pop("campaign_id")
+    try:
+        donation = services.donation_create(campaign=campaign, **data)
+        start = services.donation_start_payment(donation=donation, client_ip=client_ip(request))
+    except ValidationError as exc:
+        return 400, {"detail": exc.message_dict if hasattr(exc, "error_dict") else exc.messages}
+    except GatewayError:
+        return 502, {"detail": "支付平台暂时无法下单，请稍后再试。"}
+    return 201, {
+        "out_trade_no": donation.out_trade_no, "token": donation.resume_token, "status": donation.status,
+        "amount": donation.amount, "redirect_url": start.redirect_url, "qr_code": start.qr_code,
+    }
+
+
+@api.get("/donations/{token}", response=StatusOut, summary="查询订单状态")
+def donation_status(request, token: str):
+    donation = selectors.donation_by_resume_token(token=token)
+    if donation is None:
+        raise HttpError(404, "订单不存在")
+    receipt = getattr(donation, "receipt", None) if donation.is_paid else None
+    return {
+        "out_trade_no": donation.out_trade_no, "status": donation.status, "paid": donation.is_paid,
+        "amount": donation.amount, "receipt_number": receipt.number if receipt else "",
+    }
+
+
+@api.get("/campaigns/{campaign_id}/totals", response=TotalsOut, summary="募捐活动进展")
+def campaign_totals(request, campaign_id: int):
+    campaign = get_object_or_404(CampaignPage.objects.live().public(), pk=campaign_id)
+    totals = selectors.campaign_totals(campaign=campaign)
+    return {"campaign_id": campaign.pk, "title": campaign.title, **totals}

@@ -1,0 +1,177 @@
+"""Reading donations: campaign totals, the public donor list, receipts, lookups."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from donations.models import CampaignPage, Donation, DonationStatus, Receipt, Refund, RefundStatus
+from donations.models.orders import PAID_STATUSES
+
+ZERO = Decimal("0.00")
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***: the family name only, as donors' privacy requires."""
+    name = (name or "").strip()
+    if not name:
+        return "爱心人士"
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def donor_display_name(donation: Donation) -> str:
+    return "匿名爱心人士" if donation.anonymous else mask_name(donation.donor_name)
+
+
+def campaign_for_project(project) -> CampaignPage | None:
+    """The live campaign under a project page, newest first, or None."""
+    if project is None:
+        return None
+    return (
+        CampaignPage.objects.child_of(project).live().public().order_by("-first_published_at").first()
+    )
+
+
+def campaign_totals(*, campaign: CampaignPage) -> dict:
+    """Raised (paid less refunds, from the ledger), donor count, goal, progress and days left."""
+    from ledger.selectors import source_total
+
+    orders = Donation.objects.filter(campaign=campaign, status__in=PAID_STATUSES)
+    refs = orders.values("out_trade_no")
+    refund_refs = Refund.objects.filter(donation__campaign=campaign, status=RefundStatus.SUCCEEDED).values(
+        "out_request_no"
+    )
+    donated = source_total(kind="donation", source="donation", source_refs=refs)
+    refunded = source_total(kind="refund", source="refund", source_refs=refund_refs)
+    raised = donated - refunded
+    donors = orders.exclude(status=DonationStatus.REFUNDED).count()
+    progress = min(100, int(raised * 100 / campaign.goal)) if campaign.goal else 0
+    today = timezone.localdate()
+    days_left = (campaign.ends_on - today).days if campaign.ends_on else None
+    return {
+        "raised": raised, "donated": donated, "refunded": refunded, "donors": donors, "goal": campaign.goal,
+        "progress_percent": progress, "days_left": max(days_left, 0) if days_left is not None else None,
+        "is_open": campaign.is_open(today),
+    }
+
+
+def fundraiser_info(*, campaign: CampaignPage, request=None) -> dict:
+    """The charity-law disclosure: the campaign's own values, else the fund's settings."""
+    from cms_pages.models import FundSettings
+
+    fund = FundSettings.for_request(request) if request is not None else FundSettings.objects.first()
+    return {
+        "name": campaign.fundraiser_name or (fund.foundation_name if fund else ""),
+        "uscc": campaign.fundraiser_uscc or (fund.foundation_uscc if fund else ""),
+        "qualification": campaign.qualification,
+        "filing_number": campaign.filing_number,
+    }
+
+
+def public_donor_list(*, campaign: CampaignPage | None = None, limit: int = 50) -> list[dict]:
+    """Public rows only: masked name, amount, time, message. No contact details ever leave this function."""
+    orders = Donation.objects.filter(status__in=PAID_STATUSES).select_related("campaign")
+    if campaign is not None:
+        orders = orders.filter(campaign=campaign)
+    orders = orders.order_by("-paid_at")[:limit]
+    return [
+        {
+            "name": donor_display_name(d), "amount": d.amount, "paid_at": d.paid_at, "message": d.message,
+            "campaign_title": d.campaign.title, "campaign_url": d.campaign.url, "is_demo": d.is_demo,
+            "refunded": d.status == DonationStatus.REFUNDED,
+        }
+        for d in orders
+    ]
+
+
+def campaign_context(*, campaign: CampaignPage, request) -> dict:
+    from donations.gateways import enabled_online_gateways
+
+    return {
+        "totals": campaign_totals(campaign=campaign),
+        "fundraiser": fundraiser_info(campaign=campaign, request=request),
+        "donors": public_donor_list(campaign=campaign, limit=20),
+        "preset_amounts": campaign.preset_amount_list(),
+        "min_amount": Decimal(settings.DONATION_MIN_AMOUNT),
+        "max_amount": Decimal(settings.DONATION_MAX_AMOUNT),
+        "gateways": enabled_online_gateways(),
+    }
+
+
+def donation_by_resume_token(*, token: str) -> Donation | None:
+    return Donation.objects.select_related("campaign").filter(resume_token=token).first()
+
+
+def receipt_by_token(*, token: str) -> Receipt | None:
+    return Receipt.objects.select_related("donation", "donation__campaign").filter(token=token).first()
+
+
+def receipt_by_number(*, number: str) -> Receipt | None:
+    return Receipt.objects.select_related("donation", "donation__campaign").filter(number=number).first()
+
+
+def receipt_public_facts(*, receipt: Receipt) -> dict:
+    """What the verification page may show: masked name, amount, date, campaign."""
+    donation = receipt.donation
+    return {
+        "number": receipt.number, "name": donor_display_name(donation), "amount": donation.amount,
+        "refunded_amount": donation.refunded_amount, "paid_at": donation.paid_at,
+        "campaign_title": donation.campaign.title, "status": donation.get_status_display(),
+    }
+
+
+def receipt_pdf(*, receipt: Receipt) -> bytes:
+    from django.urls import reverse
+
+    from donations.receipts.pdf import render_certificate_pdf
+
+    donation = receipt.donation
+    fundraiser = fundraiser_info(campaign=donation.campaign)
+    return render_certificate_pdf(
+        receipt_number=receipt.number, donor_display_name=donor_display_name(donation), amount=donation.amount,
+        paid_at=donation.paid_at, campaign_title=donation.campaign.title,
+        fundraiser_name=fundraiser["name"], fundraiser_uscc=fundraiser["uscc"],
+        verify_url=settings.SITE_BASE_URL.rstrip("/") + reverse("donations:receipt_verify", args=[receipt.number]),
+    )
+
+
+def donation_lookup(*, out_trade_no: str, phone_last4: str) -> Donation | None:
+    """A past gift found by its order number and the last four digits of the phone given with it."""
+    out_trade_no, phone_last4 = (out_trade_no or "").strip(), (phone_last4 or "").strip()
+    if not out_trade_no or len(phone_last4) != 4 or not phone_last4.isdigit():
+        return None
+    donation = Donation.objects.select_related("campaign").filter(out_trade_no=out_trade_no).first()
+    if donation is None or not donation.phone or not donation.phone.endswith(phone_last4):
+        return None
+    return donation
+
+
+def stale_donations(*, older_than: timedelta):
+    cutoff = timezone.now() - older_than
+    return Donation.objects.filter(
+        status__in=[DonationStatus.CREATED, DonationStatus.PENDING], created_at__lt=cutoff
+    ).exclude(gateway="offline")
+
+
+def late_donations(*, older_than: timedelta):
+    now = timezone.now()
+    return Donation.objects.filter(
+        status=DonationStatus.PENDING, created_at__lt=now - older_than,
+        created_at__gte=now - timedelta(minutes=settings.DONATION_PENDING_MINUTES + 5),
+    )
+
+
+def official_receipt_requests(*, issued: bool | None = None):
+    orders = Donation.objects.filter(wants_official_receipt=True, status__in=PAID_STATUSES)
+    if issued is not None:
+        orders = orders.filter(official_receipt_issued_at__isnull=not issued)
+    return orders
+
+
+def overall_totals() -> dict:
+    stats = Donation.objects.filter(status__in=PAID_STATUSES).aggregate(
+        donors=Count("id", filter=~Q(status=DonationStatus.REFUNDED))
+    )
+    return {"donors": stats["donors"]}

@@ -1,0 +1,535 @@
+"""Every change to donations: orders, payment, notifications, refunds, receipts, offline gifts."""
+
+import logging
+import re
+import secrets
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from donations.gateways import gateway_get
+from donations.gateways.base import (
+    CloseOutcome,
+    GatewayError,
+    NotificationEvent,
+    PaymentRequest,
+    TradeState,
+    VerificationError,
+)
+from donations.models import (
+    Channel,
+    Donation,
+    DonationEvent,
+    DonationStatus,
+    Gateway,
+    GatewayNotification,
+    NotificationOutcome,
+    Receipt,
+    ReceiptCounter,
+    Refund,
+    RefundStatus,
+)
+from donations.models.orders import TRANSITIONS
+
+logger = logging.getLogger(__name__)
+CENT = Decimal("0.01")
+PHONE_RE = re.compile(r"^1\d{10}$")
+TAXPAYER_RE = re.compile(r"^[0-9A-Z]{15,20}$")
+CHANNELS_BY_GATEWAY = {
+    Gateway.ALIPAY: {Channel.PAGE, Channel.WAP, Channel.QR},
+    Gateway.WECHATPAY: {Channel.QR, Channel.H5},
+}
+
+
+class NotificationRejected(Exception):
+    """A verified notification that does not match our order; nothing changes and the gateway retries."""
+
+
+# --- amounts and orders -------------------------------------------------------------------------
+
+
+def donation_amount_parse(*, raw) -> Decimal:
+    """The donor's amount as exact yuan within the configured bounds, or a ValidationError saying why not."""
+    text = str(raw if raw is not None else "").strip().replace(",", "")
+    if not re.fullmatch(r"\d+(\.\d+)?", text):
+        raise ValidationError("请输入数字金额，例如 100 或 66.60。", code="not_numeric")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:
+        raise ValidationError("请输入数字金额，例如 100 或 66.60。", code="not_numeric") from exc
+    if amount != amount.quantize(CENT):
+        raise ValidationError("金额最多两位小数（精确到分）。", code="too_precise")
+    low, high = Decimal(settings.DONATION_MIN_AMOUNT), Decimal(settings.DONATION_MAX_AMOUNT)
+    if amount < low or amount > high:
+        raise ValidationError(f"单笔捐赠金额须在 {low:.2f} 元至 {high:.2f} 元之间。", code="out_of_bounds")
+    return amount.quantize(CENT)
+
+
+def _new_out_trade_no() -> str:
+    # Date for humans reading statements, then 12 random hex digits: unguessable and unique in practice.
+    return timezone.localtime().strftime("%Y%m%d") + secrets.token_hex(6).upper()
+
+
+def _clean_donor(*, donor_name, anonymous, message, phone, email, wants_official_receipt, official_receipt_title,
+                 taxpayer_number):
+    errors = {}
+    donor_name, message = (donor_name or "").strip(), (message or "").strip()
+    phone, email = (phone or "").strip(), (email or "").strip()
+    official_receipt_title, taxpayer_number = (official_receipt_title or "").strip(), (taxpayer_number or "").strip()
+    if not anonymous and not donor_name:
+        errors["donor_name"] = "请填写姓名，或选择匿名捐赠。"
+    if len(donor_name) > 50:
+        errors["donor_name"] = "姓名最长 50 个字。"
+    if len(message) > 200:
+        errors["message"] = "留言最长 200 个字。"
+    if phone and not PHONE_RE.match(phone):
+        errors["phone"] = "请输入 11 位中国大陆手机号。"
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = "电子邮箱格式不正确。"
+    if wants_official_receipt:
+        if not official_receipt_title:
+            errors["official_receipt_title"] = "申请捐赠票据时请填写票据抬头（个人姓名或单位名称）。"
+        if taxpayer_number and not TAXPAYER_RE.match(taxpayer_number.upper()):
+            errors["taxpayer_number"] = "纳税人识别号应为 15 至 20 位数字或大写字母。"
+        if not (phone or email):
+            errors["phone"] = "申请捐赠票据时请留下手机号或电子邮箱，便于联系。"
+    if errors:
+        raise ValidationError(errors)
+    return dict(
+        donor_name=donor_name, anonymous=bool(anonymous), message=message, phone=phone, email=email,
+        wants_official_receipt=bool(wants_official_receipt),
+        official_receipt_title=official_receipt_title if wants_official_receipt else "",
+        taxpayer_number=taxpayer_number.upper() if wants_official_receipt else "",
+    )
+
+
+def donation_create(*, campaign, amount, gateway: str, channel: str, donor_name="", anonymous=False, message="",
+                    phone="", email="", wants_official_receipt=False, official_receipt_title="",
+                    taxpayer_number="") -> Donation:
+    """A new order in state created; validates everything and saves nothing when anything is wrong."""
+    amount = donation_amount_parse(raw=amount)
+    if gateway not in CHANNELS_BY_GATEWAY or gateway not in settings.PAYMENT_GATEWAYS:
+        raise ValidationError({"gateway": "该支付方式暂不可用。"})
+    if channel not in CHANNELS_BY_GATEWAY[gateway]:
+        raise ValidationError({"channel": "该支付方式不支持此支付渠道。"})
+    if not campaign.live or not campaign.is_open():
+        raise ValidationError("该募捐活动当前不在募捐期内。")
+    donor = _clean_donor(
+        donor_name=donor_name, anonymous=anonymous, message=message, phone=phone, email=email,
+        wants_official_receipt=wants_official_receipt, official_receipt_title=official_receipt_title,
+        taxpayer_number=taxpayer_number,
+    )
+    with transaction.atomic():
+        donation = Donation.objects.create(
+            campaign=campaign, out_trade_no=_new_out_trade_no(), gateway=gateway, channel=channel, amount=amount,
+            resume_token=secrets.token_urlsafe(24), **donor,
+        )
+        DonationEvent.objects.create(
+            donation=donation, from_status=DonationStatus.CREATED, to_status=DonationStatus.CREATED,
+            cause="捐赠人提交捐赠表单", payload={"amount": str(amount), "gateway": gateway, "channel": channel},
+        )
+    return donation
+
+
+def _transition(donation, to_status, *, cause, payload=None, notification=None, actor=None):
+    """Move an order along an allowed edge and record the event; refuse any other move."""
+    if to_status not in TRANSITIONS[DonationStatus(donation.status)]:
+        raise NotificationRejected(f"订单状态为 {donation.get_status_display()}，不能变为 {DonationStatus(to_status).label}")
+    DonationEvent.objects.create(
+        donation=donation, from_status=donation.status, to_status=to_status, cause=cause, payload=payload or {},
+        notification=notification, actor=actor,
+    )
+    donation.status = to_status
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_BASE_URL.rstrip("/") + path
+
+
+def donation_start_payment(*, donation: Donation, client_ip: str = ""):
+    """Ask the gateway for the payment page or QR code; a pending order may be started again to resume it."""
+    if donation.status not in (DonationStatus.CREATED, DonationStatus.PENDING):
+        raise ValidationError("该订单已不能支付。")
+    gateway = gateway_get(donation.gateway)
+    expires_at = donation.created_at + timedelta(minutes=settings.DONATION_PENDING_MINUTES)
+    if expires_at <= timezone.now():
+        raise ValidationError("该订单已超过支付时限，请重新捐赠。")
+    start = gateway.start_payment(PaymentRequest(
+        out_trade_no=donation.out_trade_no, amount=donation.amount, subject=f"捐赠：{donation.campaign.title}"[:128],
+        channel=donation.channel,
+        notify_url=_absolute(reverse(f"donations:notify_{donation.gateway}")),
+        return_url=_absolute(reverse("donations:return", args=[donation.resume_token])),
+        quit_url=_absolute(donation.campaign.url or "/"),
+        client_ip=client_ip, expires_at=expires_at,
+    ))
+    with transaction.atomic():
+        locked = Donation.objects.select_for_update().get(pk=donation.pk)
+        if locked.status == DonationStatus.CREATED:
+            _transition(locked, DonationStatus.PENDING, cause="已向支付平台下单",
+                        payload={"redirect_url": start.redirect_url[:500], "qr_code": start.qr_code})
+            locked.save(update_fields=["status"])
+    donation.refresh_from_db()
+    return start
+
+
+# --- settling a payment ----------------------------------------------------------------------------
+
+
+def _post_donation_to_ledger(donation):
+    from ledger.services import entry_record
+
+    campaign = donation.campaign
+    project = campaign.project
+    entry_record(
+        kind="donation", amount=donation.amount, occurred_on=timezone.localdate(donation.paid_at),
+        memo=f"{campaign.title}：{Gateway(donation.gateway).label}捐赠，订单 {donation.out_trade_no}",
+        project_id=project.pk if project else None, source="donation", source_ref=donation.out_trade_no,
+        recorded_by=donation.recorded_by, voucher=donation.voucher,
+    )
+
+
+def _receipt_allocate(donation) -> Receipt:
+    """The next gap-free number of the payment's year, taken under a lock on that year's counter row."""
+    year = timezone.localtime(donation.paid_at).year
+    ReceiptCounter.objects.get_or_create(year=year)
+    counter = ReceiptCounter.objects.select_for_update().get(year=year)
+    counter.last_serial += 1
+    counter.save(update_fields=["last_serial"])
+    return Receipt.objects.create(
+        donation=donation, year=year, serial=counter.last_serial, number=f"{year}-{counter.last_serial:06d}",
+        token=secrets.token_urlsafe(32), issued_at=timezone.now(),
+    )
+
+
+def _settle_paid(donation, *, gateway_trade_no, paid_at, cause, payload, notification=None, actor=None):
+    """Mark a locked order paid: event, ledger entry, receipt number, e-mail after commit. Caller holds the lock."""
+    _transition(donation, DonationStatus.PAID, cause=cause, payload=payload, notification=notification, actor=actor)
+    donation.gateway_trade_no = gateway_trade_no or None
+    donation.paid_at = paid_at or timezone.now()
+    donation.save(update_fields=["status", "gateway_trade_no", "paid_at"])
+    _post_donation_to_ledger(donation)
+    receipt = _receipt_allocate(donation)
+    if donation.email:
+        from donations.tasks import receipt_email_send
+
+        transaction.on_commit(lambda: receipt_email_send.enqueue(receipt_id=receipt.pk))
+    return receipt
+
+
+def _check_merchant(gateway, verified):
+    app_id, merchant_id = gateway.expected_merchant()
+    if verified.app_id != app_id:
+        raise NotificationRejected("app_id 与本方应用不符")
+    if verified.merchant_id != merchant_id:
+        raise NotificationRejected("收款方（seller_id/mchid）与本方不符")
+
+
+def _apply_paid(donation, verified, notification):
+    if donation.is_paid:
+        if donation.gateway_trade_no and donation.gateway_trade_no != verified.gateway_trade_no:
+            raise NotificationRejected("订单已由另一笔交易支付")
+        return NotificationOutcome.DUPLICATE
+    if donation.status == DonationStatus.CLOSED:
+        raise NotificationRejected("订单已关闭却收到支付通知，需财务人工核查并退款")
+    _settle_paid(donation, gateway_trade_no=verified.gateway_trade_no, paid_at=verified.occurred_at,
+                 cause="支付平台异步通知：支付成功", payload=verified.data, notification=notification)
+    return NotificationOutcome.PROCESSED
+
+
+def _apply_refund(donation, verified, notification):
+    if not donation.is_paid:
+        raise NotificationRejected("未支付的订单收到退款通知")
+    if verified.refund_amount is None or verified.refund_amount <= 0:
+        raise NotificationRejected("退款通知缺少退款金额")
+    request_no = verified.refund_request_no or f"{donation.out_trade_no}-GW"
+    refund = Refund.objects.filter(out_request_no=request_no).first()
+    if refund is None:
+        # Alipay's refund_fee is the cumulative total; WeChat's amount.refund is this refund alone.
+        amount = verified.refund_amount
+        if verified.gateway == Gateway.ALIPAY:
+            amount = verified.refund_amount - donation.refunded_amount
+        if amount <= 0:
+            return NotificationOutcome.DUPLICATE
+        refund = Refund.objects.create(
+            donation=donation, out_request_no=request_no, amount=amount, reason="支付平台通知的退款",
+        )
+    if refund.donation_id != donation.pk:
+        raise NotificationRejected("退款请求号属于另一笔订单")
+    if refund.status == RefundStatus.SUCCEEDED:
+        return NotificationOutcome.DUPLICATE
+    _refund_settle(refund, donation=donation, data=verified.data, notification=notification)
+    return NotificationOutcome.PROCESSED
+
+
+def _apply_closed(donation, verified, notification):
+    if donation.status == DonationStatus.CLOSED:
+        return NotificationOutcome.DUPLICATE
+    if donation.is_paid:
+        raise NotificationRejected("已支付的订单收到无退款的关闭通知")
+    _transition(donation, DonationStatus.CLOSED, cause="支付平台异步通知：交易关闭", payload=verified.data,
+                notification=notification)
+    donation.closed_at = timezone.now()
+    donation.save(update_fields=["status", "closed_at"])
+    return NotificationOutcome.PROCESSED
+
+
+APPLY = {
+    NotificationEvent.PAID: _apply_paid,
+    NotificationEvent.REFUNDED: _apply_refund,
+    NotificationEvent.CLOSED: _apply_closed,
+}
+
+
+def notification_store(*, gateway: str, headers: dict, body: str, remote_addr=None) -> GatewayNotification:
+    """Keep the notification exactly as it came, before trusting or parsing any of it."""
+    return GatewayNotification.objects.create(gateway=gateway, headers=headers, body=body, remote_addr=remote_addr)
+
+
+def _finish(notification, outcome, error=""):
+    GatewayNotification.objects.filter(pk=notification.pk).update(
+        outcome=outcome, error=error, processed_at=timezone.now(), verified=notification.verified,
+        out_trade_no=notification.out_trade_no,
+    )
+    notification.outcome, notification.error = outcome, error
+
+
+def notification_process(*, notification: GatewayNotification, params: dict):
+    """Verify, then settle under the order's row lock. Returns the exact answer the gateway expects."""
+    gateway = gateway_get(notification.gateway)
+    try:
+        verified = gateway.verify_notification(
+            headers=notification.headers, body=notification.body.encode("utf-8"), params=params
+        )
+    except VerificationError as exc:
+        logger.warning("Rejected %s notification #%s: %s", notification.gateway, notification.pk, exc)
+        _finish(notification, NotificationOutcome.REJECTED, str(exc))
+        return gateway.refuse("签名验证失败")
+    notification.verified = True
+    notification.out_trade_no = verified.out_trade_no[:64]
+    try:
+        outcome = _notification_apply(gateway, verified, notification)
+    except NotificationRejected as exc:
+        logger.warning("Refused %s notification #%s: %s", notification.gateway, notification.pk, exc)
+        _finish(notification, NotificationOutcome.REJECTED, str(exc))
+        return gateway.refuse(str(exc))
+    except Exception as exc:
+        # A database or other fault: the transaction rolled back, so nothing is half-done; the gateway retries.
+        logger.exception("Failed processing %s notification #%s", notification.gateway, notification.pk)
+        _finish(notification, NotificationOutcome.FAILED, f"{type(exc).__name__}: {exc}")
+        return gateway.refuse("处理失败，请重试")
+    _finish(notification, outcome)
+    return gateway.acknowledge()
+
+
+def _notification_apply(gateway, verified, notification):
+    _check_merchant(gateway, verified)
+    apply = APPLY.get(verified.event)
+    if apply is None:
+        return NotificationOutcome.IGNORED
+    with transaction.atomic():
+        donation = Donation.objects.select_for_update().filter(
+            out_trade_no=verified.out_trade_no, gateway=verified.gateway
+        ).first()
+        if donation is None:
+            raise NotificationRejected(f"订单 {verified.out_trade_no!r} 不存在")
+        if verified.amount is None or verified.amount != donation.amount:
+            raise NotificationRejected(f"金额 {verified.amount} 与订单金额 {donation.amount} 不符")
+        try:
+            with transaction.atomic():
+                return apply(donation, verified, notification)
+        except IntegrityError:
+            # A concurrent delivery got there first (unique trade number or receipt): the work is done once.
+            donation.refresh_from_db()
+            if verified.event == NotificationEvent.PAID and donation.is_paid:
+                return NotificationOutcome.DUPLICATE
+            raise
+
+
+# --- querying, closing, refunds ----------------------------------------------------------------------
+
+
+def donation_sync(*, donation: Donation, cause="主动查询支付平台") -> Donation:
+    """Ask the gateway where a pending order stands and settle it if the gateway says it is paid."""
+    if donation.status not in (DonationStatus.CREATED, DonationStatus.PENDING):
+        return donation
+    gateway = gateway_get(donation.gateway)
+    result = gateway.query(donation.out_trade_no)
+    if result.state != TradeState.PAID:
+        return donation
+    if result.amount != donation.amount:
+        logger.error("Query of %s returned amount %s, order is %s", donation.out_trade_no, result.amount,
+                     donation.amount)
+        return donation
+    with transaction.atomic():
+        locked = Donation.objects.select_for_update().get(pk=donation.pk)
+        if locked.status in (DonationStatus.CREATED, DonationStatus.PENDING):
+            _settle_paid(locked, gateway_trade_no=result.gateway_trade_no, paid_at=result.paid_at, cause=cause,
+                         payload=result.data)
+    donation.refresh_from_db()
+    return donation
+
+
+def donation_close_stale(*, donation: Donation) -> Donation:
+    """Close an order left unpaid past its time; a gateway that says it was paid after all settles it instead."""
+    if donation.status not in (DonationStatus.CREATED, DonationStatus.PENDING):
+        return donation
+    if donation.status == DonationStatus.PENDING:
+        outcome = gateway_get(donation.gateway).close(donation.out_trade_no)
+        if outcome == CloseOutcome.PAID:
+            return donation_sync(donation=donation, cause="关闭前查询：已支付")
+        if outcome != CloseOutcome.CLOSED:
+            raise GatewayError(f"支付平台未能关闭订单 {donation.out_trade_no}")
+    with transaction.atomic():
+        locked = Donation.objects.select_for_update().get(pk=donation.pk)
+        if locked.status in (DonationStatus.CREATED, DonationStatus.PENDING):
+            _transition(locked, DonationStatus.CLOSED, cause="超时未支付，已关闭")
+            locked.closed_at = timezone.now()
+            locked.save(update_fields=["status", "closed_at"])
+    donation.refresh_from_db()
+    return donation
+
+
+def _refund_settle(refund, *, donation, data, notification=None, actor=None):
+    """A refund that moved money: donation refunded amount, status, event and a refund ledger entry."""
+    from ledger.services import entry_record
+
+    new_total = donation.refunded_amount + refund.amount
+    if new_total > donation.amount:
+        raise NotificationRejected("退款总额超过捐赠金额")
+    to_status = DonationStatus.REFUNDED if new_total == donation.amount else DonationStatus.PARTIALLY_REFUNDED
+    _transition(donation, to_status, cause=f"退款 {refund.amount} 元（{refund.out_request_no}）", payload=data,
+                notification=notification, actor=actor)
+    donation.refunded_amount = new_total
+    donation.save(update_fields=["status", "refunded_amount"])
+    refund.status, refund.completed_at, refund.error = RefundStatus.SUCCEEDED, timezone.now(), ""
+    refund.gateway_response = data
+    refund.save(update_fields=["status", "completed_at", "gateway_response", "error"])
+    project = donation.campaign.project
+    entry_record(
+        kind="refund", amount=refund.amount, occurred_on=timezone.localdate(),
+        memo=f"退还捐赠：订单 {donation.out_trade_no}，{refund.reason}",
+        project_id=project.pk if project else None, source="refund", source_ref=refund.out_request_no,
+        recorded_by=actor,
+    )
+
+
+def refund_request(*, donation: Donation, amount, reason: str, requested_by=None) -> Refund:
+    """Open a refund with its own idempotency number, then ask the gateway; a retry reuses the same number."""
+    amount = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
+    if amount != amount.quantize(CENT) or amount <= 0:
+        raise ValidationError({"amount": "退款金额须为大于零、最多两位小数的金额。"})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请填写退款原因。"})
+    with transaction.atomic():
+        locked = Donation.objects.select_for_update().get(pk=donation.pk)
+        if not locked.is_paid or locked.status == DonationStatus.REFUNDED:
+            raise ValidationError("只有已支付且未全额退款的捐赠可以退款。")
+        if amount > locked.amount - locked.refunded_amount:
+            raise ValidationError({"amount": f"退款金额不能超过可退金额 {locked.amount - locked.refunded_amount} 元。"})
+        if locked.refunds.filter(status=RefundStatus.REQUESTED).exists():
+            raise ValidationError("该捐赠已有一笔退款在处理中，请先完成它。")
+        count = locked.refunds.count() + 1
+        refund = Refund.objects.create(
+            donation=locked, out_request_no=f"{locked.out_trade_no}R{count}", amount=amount, reason=reason.strip(),
+            requested_by=requested_by,
+        )
+    return refund_submit(refund=refund, actor=requested_by)
+
+
+def refund_submit(*, refund: Refund, actor=None) -> Refund:
+    """Send (or resend) a requested refund to the gateway; offline gifts are refunded by staff by bank."""
+    donation = refund.donation
+    if refund.status != RefundStatus.REQUESTED:
+        return refund
+    if donation.gateway == Gateway.OFFLINE:
+        outcome_ok, data = True, {"offline": True}
+    else:
+        try:
+            outcome = gateway_get(donation.gateway).refund(
+                out_trade_no=donation.out_trade_no, out_request_no=refund.out_request_no, amount=refund.amount,
+                total=donation.amount, reason=refund.reason,
+            )
+        except GatewayError as exc:
+            Refund.objects.filter(pk=refund.pk).update(error=str(exc))
+            refund.refresh_from_db()
+            return refund
+        if outcome.processing:
+            Refund.objects.filter(pk=refund.pk).update(gateway_response=outcome.data, error="支付平台处理中")
+            refund.refresh_from_db()
+            return refund
+        if not outcome.succeeded:
+            Refund.objects.filter(pk=refund.pk).update(
+                status=RefundStatus.FAILED, gateway_response=outcome.data, error=outcome.message,
+                completed_at=timezone.now(),
+            )
+            refund.refresh_from_db()
+            return refund
+        outcome_ok, data = True, outcome.data
+    if outcome_ok:
+        with transaction.atomic():
+            locked_donation = Donation.objects.select_for_update().get(pk=donation.pk)
+            locked = Refund.objects.select_for_update().get(pk=refund.pk)
+            if locked.status == RefundStatus.REQUESTED:
+                _refund_settle(locked, donation=locked_donation, data=data, actor=actor)
+    refund.refresh_from_db()
+    return refund
+
+
+# --- offline gifts and official receipts -----------------------------------------------------------
+
+
+def offline_donation_record(*, campaign, amount, donor_name="", anonymous=False, message="", phone="", email="",
+                            received_at=None, bank_reference: str, voucher, recorded_by,
+                            wants_official_receipt=False, official_receipt_title="", taxpayer_number="") -> Donation:
+    """A bank transfer received and entered by finance staff: paid at once, with its voucher."""
+    if voucher is None:
+        raise ValidationError({"voucher": "请上传银行回单等转账凭证。"})
+    if not (bank_reference or "").strip():
+        raise ValidationError({"bank_reference": "请填写银行流水号。"})
+    amount = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
+    if amount <= 0 or amount != amount.quantize(CENT):
+        raise ValidationError({"amount": "金额须大于零，最多两位小数。"})
+    donor = _clean_donor(
+        donor_name=donor_name, anonymous=anonymous, message=message, phone=phone, email=email,
+        wants_official_receipt=wants_official_receipt, official_receipt_title=official_receipt_title,
+        taxpayer_number=taxpayer_number,
+    )
+    with transaction.atomic():
+        donation = Donation.objects.create(
+            campaign=campaign, out_trade_no=_new_out_trade_no(), gateway=Gateway.OFFLINE, channel=Channel.OFFLINE,
+            amount=amount, resume_token=secrets.token_urlsafe(24), voucher=voucher, recorded_by=recorded_by, **donor,
+        )
+        _settle_paid(donation, gateway_trade_no=f"BANK-{bank_reference.strip()}", paid_at=received_at,
+                     cause="财务录入银行转账", payload={"bank_reference": bank_reference.strip()}, actor=recorded_by)
+    return donation
+
+
+def official_receipt_mark_issued(*, donation: Donation, issued_by) -> Donation:
+    """Finance staff record that the official 公益事业捐赠票据 has been issued."""
+    if not donation.wants_official_receipt:
+        raise ValidationError("该捐赠人未申请捐赠票据。")
+    if not donation.is_paid:
+        raise ValidationError("未支付的订单不能开具票据。")
+    if donation.official_receipt_issued_at:
+        return donation
+    with transaction.atomic():
+        locked = Donation.objects.select_for_update().get(pk=donation.pk)
+        if locked.official_receipt_issued_at is None:
+            locked.official_receipt_issued_at = timezone.now()
+            locked.official_receipt_issued_by = issued_by
+            locked.save(update_fields=["official_receipt_issued_at", "official_receipt_issued_by"])
+            DonationEvent.objects.create(
+                donation=locked, from_status=locked.status, to_status=locked.status, cause="已开具公益事业捐赠票据",
+                actor=issued_by,
+            )
+    donation.refresh_from_db()
+    return donation

@@ -1,0 +1,196 @@
+"""Public and gateway-facing views; each one is thin and calls services or selectors."""
+
+import io
+import logging
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from donations import selectors, services
+from donations.forms import GiveForm, LookupForm
+from donations.gateways import GatewayError, gateway_enabled, gateway_get
+from donations.models import CampaignPage, Gateway
+from donations.ratelimit import client_ip, rate_limit_hit
+
+logger = logging.getLogger(__name__)
+MOBILE_MARKERS = ("Mobile", "Android", "iPhone", "iPad", "MicroMessenger")
+
+
+def is_phone(request) -> bool:
+    agent = request.META.get("HTTP_USER_AGENT", "")
+    return any(marker in agent for marker in MOBILE_MARKERS)
+
+
+def _gateway_response(ack):
+    return HttpResponse(ack.body, status=ack.status, content_type=ack.content_type)
+
+
+def _notify(request, gateway_name):
+    body = request.body.decode("utf-8", errors="replace")
+    headers = {k: v for k, v in request.META.items() if k.startswith("HTTP_") or k == "CONTENT_TYPE"}
+    notification = services.notification_store(
+        gateway=gateway_name, headers=headers, body=body, remote_addr=request.META.get("REMOTE_ADDR") or None
+    )
+    if not gateway_enabled(gateway_name):
+        services._finish(notification, "rejected", "支付方式未启用")
+        return HttpResponse("failure", status=404)
+    params = request.POST.dict() if gateway_name == Gateway.ALIPAY else {}
+    return _gateway_response(services.notification_process(notification=notification, params=params))
+
+
+@csrf_exempt  # gateways cannot send our CSRF token; the signature is verified instead
+@require_POST
+def notify_alipay(request):
+    return _notify(request, Gateway.ALIPAY)
+
+
+@csrf_exempt  # as above
+@require_POST
+def notify_wechatpay(request):
+    return _notify(request, Gateway.WECHATPAY)
+
+
+def _channel(method, phone):
+    if method == "alipay":
+        return Gateway.ALIPAY, "wap" if phone else "page"
+    if method == "alipay_qr":
+        return Gateway.ALIPAY, "qr"
+    return Gateway.WECHATPAY, "h5" if phone else "qr"
+
+
+@require_POST
+def give(request, campaign_id):
+    """Create an order from the giving form and send the donor to pay it."""
+    campaign = get_object_or_404(CampaignPage.objects.live().public(), pk=campaign_id).specific
+    form = GiveForm(request.POST)
+    errors = []
+    if rate_limit_hit(scope="give", key=client_ip(request), rate=settings.DONATION_CREATE_RATE):
+        return render(request, "donations/give_error.html",
+                      {"campaign": campaign, "errors": ["提交过于频繁，请稍后再试。"]}, status=429)
+    if not form.is_valid():
+        errors = [f"{form.fields[f].label}：{e}" for f, es in form.errors.items() for e in es]
+        return render(request, "donations/give_error.html", {"campaign": campaign, "errors": errors}, status=400)
+    data = form.cleaned_data
+    gateway, channel = _channel(data.pop("method"), is_phone(request))
+    try:
+        donation = services.donation_create(campaign=campaign, gateway=gateway, channel=channel, **data)
+    except ValidationError as exc:
+        errors = [str(m) for m in exc.messages]
+        return render(request, "donations/give_error.html", {"campaign": campaign, "errors": errors}, status=400)
+    return redirect("donations:pay", token=donation.resume_token)
+
+
+def _qr_svg(payload: str) -> str:
+    image = qrcode.make(payload, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    out = io.BytesIO()
+    image.save(out)
+    return out.getvalue().decode()
+
+
+@require_GET
+def pay(request, token):
+    """Send the donor to the gateway, or show the QR code; works again for a pending order (resume)."""
+    donation = selectors.donation_by_resume_token(token=token)
+    if donation is None:
+        raise Http404("订单不存在")
+    if donation.is_paid or donation.status == "closed":
+        return redirect("donations:return", token=token)
+    try:
+        start = services.donation_start_payment(donation=donation, client_ip=client_ip(request))
+    except ValidationError as exc:
+        return render(request, "donations/give_error.html",
+                      {"campaign": donation.campaign, "errors": exc.messages}, status=400)
+    except GatewayError as exc:
+        logger.warning("Payment start failed for %s: %s", donation.out_trade_no, exc)
+        return render(request, "donations/give_error.html",
+                      {"campaign": donation.campaign, "errors": ["支付平台暂时无法下单，请稍后再试。"]}, status=502)
+    if start.redirect_url:
+        return redirect(start.redirect_url)
+    return render(request, "donations/pay_qr.html", {
+        "donation": donation, "qr_svg": mark_safe(_qr_svg(start.qr_code)),  # noqa: S308 - our own SVG
+        "gateway_label": donation.get_gateway_display(),
+    })
+
+
+@require_GET
+def payment_return(request, token):
+    """Where the gateway sends the donor back: verify what it says, show the state, query if late."""
+    donation = selectors.donation_by_resume_token(token=token)
+    if donation is None:
+        raise Http404("订单不存在")
+    signed_ok = None
+    if donation.gateway == Gateway.ALIPAY and request.GET.get("sign"):
+        signed_ok = gateway_get(Gateway.ALIPAY).verify_return(request.GET.dict())
+        if signed_ok and request.GET.get("out_trade_no") != donation.out_trade_no:
+            signed_ok = False
+    if not donation.is_paid and donation.status != "closed" and donation.gateway != Gateway.OFFLINE:
+        try:
+            # Never settle on the redirect itself: ask the gateway.
+            donation = services.donation_sync(donation=donation, cause="捐赠人返回页面，查询支付平台")
+        except GatewayError as exc:
+            logger.warning("Query on return failed for %s: %s", donation.out_trade_no, exc)
+    receipt = getattr(donation, "receipt", None) if donation.is_paid else None
+    return render(request, "donations/return.html", {
+        "donation": donation, "signed_ok": signed_ok, "receipt": receipt,
+        "display_name": selectors.donor_display_name(donation),
+    })
+
+
+@require_GET
+def donation_status(request, token):
+    """A small JSON for the QR page to poll; shows no personal data."""
+    donation = selectors.donation_by_resume_token(token=token)
+    if donation is None:
+        raise Http404("订单不存在")
+    return JsonResponse({"status": donation.status, "paid": donation.is_paid})
+
+
+@require_GET
+def receipt_download(request, token):
+    receipt = selectors.receipt_by_token(token=token)
+    if receipt is None:
+        raise Http404("证书不存在")
+    response = HttpResponse(selectors.receipt_pdf(receipt=receipt), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{receipt.number}.pdf"'
+    response["X-Robots-Tag"] = "noindex"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def receipt_verify(request, number):
+    receipt = selectors.receipt_by_number(number=number)
+    facts = selectors.receipt_public_facts(receipt=receipt) if receipt else None
+    return render(request, "donations/receipt_verify.html", {"facts": facts, "number": number},
+                  status=200 if facts else 404)
+
+
+@require_http_methods(["GET", "POST"])
+def lookup(request):
+    form = LookupForm(request.POST or None)
+    context = {"form": form}
+    if request.method == "POST":
+        if rate_limit_hit(scope="lookup", key=client_ip(request), rate=settings.DONATION_LOOKUP_RATE):
+            context["error"] = "查询过于频繁，请一小时后再试。"
+            return render(request, "donations/lookup.html", context, status=429)
+        donation = None
+        if form.is_valid():
+            donation = selectors.donation_lookup(**form.cleaned_data)
+        if donation is None:
+            context["error"] = "未找到匹配的捐赠，请核对订单号与手机号后四位。"
+            return render(request, "donations/lookup.html", context, status=404)
+        context.update(donation=donation, receipt=getattr(donation, "receipt", None) if donation.is_paid else None,
+                       display_name=selectors.donor_display_name(donation))
+    return render(request, "donations/lookup.html", context)
+
+
+@require_GET
+def donor_list(request):
+    return render(request, "donations/donors.html", {"donors": selectors.public_donor_list(limit=100)})
