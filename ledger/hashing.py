@@ -4,7 +4,13 @@ from datetime import UTC
 
 from ledger.verify_export import GENESIS_HASH, HASHED_FIELDS, canonical_bytes, entry_digest
 
-__all__ = ["GENESIS_HASH", "HASHED_FIELDS", "canonical_bytes", "entry_digest", "entry_record_dict", "format_amount"]
+__all__ = [
+    "COLUMNS", "GENESIS_HASH", "HASHED_FIELDS", "canonical_bytes", "entry_digest", "entry_record_dict",
+    "format_amount", "hashed_record",
+]
+
+# Database columns that make up the hashed record, plus the stored hash itself.
+COLUMNS = HASHED_FIELDS + ("entry_hash",)
 
 
 def format_amount(amount):
@@ -15,20 +21,15 @@ def format_recorded_at(moment):
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def hashed_record(values):
+    """Raw column values (a dict keyed by COLUMNS) as the plain JSON values that are hashed."""
+    record = dict(values)
+    record["amount"] = format_amount(values["amount"])
+    record["occurred_on"] = values["occurred_on"].isoformat()
+    record["recorded_at"] = format_recorded_at(values["recorded_at"])
+    return record
+
+
 def entry_record_dict(entry):
-    """The hashed fields of an entry as plain JSON values (also the public export's core)."""
-    return {
-        "id": entry.id,
-        "kind": entry.kind,
-        "amount": format_amount(entry.amount),
-        "occurred_on": entry.occurred_on.isoformat(),
-        "recorded_at": format_recorded_at(entry.recorded_at),
-        "project_id": entry.project_id,
-        "category_label": entry.category_label,
-        "memo": entry.memo,
-        "source": entry.source,
-        "source_ref": entry.source_ref,
-        "reverses_id": entry.reverses_id,
-        "voucher_id": entry.voucher_id,
-        "prev_hash": entry.prev_hash,
-    }
+    """The hashed fields of an entry object."""
+    return hashed_record({name: getattr(entry, name) for name in HASHED_FIELDS})

@@ -1,12 +1,16 @@
 """Reading the ledger: balances and fund-flow totals, all computed by the database."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
+from django.apps import apps
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 
-from ledger.models import EntryKind, LedgerEntry
+from ledger.hashing import COLUMNS, hashed_record
+from ledger.models import ChainHead, EntryKind, LedgerEntry
+from ledger.verify_export import chain_problems
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Decimal("0.00")
@@ -188,3 +192,132 @@ def chain_head():
     """The latest entry's id and hash, published so copies of the ledger can be checked whole."""
     last = LedgerEntry.objects.order_by("-id").values("id", "entry_hash").first()
     return last or {"id": 0, "entry_hash": "0" * 64}
+
+
+PROBLEM_LABELS = {
+    "missing_fields": "记录缺少字段",
+    "missing_entry": "记录缺失：已被删除",
+    "out_of_order": "序号错乱：有记录被插入",
+    "bad_amount": "金额格式不对",
+    "broken_link": "上一条哈希对不上：前一条记录被删除、插入或改动",
+    "hash_mismatch": "内容与其哈希不符：此记录被改动",
+    "head_mismatch": "链头与最后一条记录不符：末尾有记录被删除或插入",
+}
+
+
+def _hashed_rows(chunk_size):
+    rows = LedgerEntry.objects.order_by("id").values_list(*COLUMNS).iterator(chunk_size=chunk_size)
+    for row in rows:
+        yield hashed_record(dict(zip(COLUMNS, row, strict=True)))
+
+
+def _counting(rows, progress, every):
+    for done, row in enumerate(rows, start=1):
+        if progress and done % every == 0:
+            progress(done)
+        yield row
+
+
+def chain_verify(*, progress=None, chunk_size: int = 5000) -> dict:
+    """Re-hash every entry in order and check each link and the chain head.
+
+    Returns {"checked": n, "head": hash, "problems": [{"id", "code", "label", "message"}]};
+    ``progress(done)`` is called every ``chunk_size`` entries. Uses the same algorithm as the
+    standalone verifier, so the site and the public check one thing.
+    """
+    head = ChainHead.objects.filter(pk=1).values("last_id", "last_hash").first()
+    counter = {"n": 0, "last": None}
+
+    def seen(rows):
+        for row in rows:
+            counter["n"] += 1
+            counter["last"] = row["id"]
+            yield row
+
+    rows = seen(_counting(_hashed_rows(chunk_size), progress, chunk_size))
+    expected_head = head["last_hash"] if head and head["last_id"] else None
+    problems = chain_problems(rows, expected_head=expected_head)
+    if head and head["last_id"] and counter["last"] != head["last_id"] and not any(
+        code == "head_mismatch" for _, code, _ in problems
+    ):
+        problems.append((None, "head_mismatch", f"chain head says entry {head['last_id']} is last"))
+    return {
+        "checked": counter["n"],
+        "head": head["last_hash"] if head else "0" * 64,
+        "problems": [
+            {"id": entry_id, "code": code, "label": PROBLEM_LABELS.get(code, code), "message": message}
+            for entry_id, code, message in problems
+        ],
+    }
+
+
+FIGURE_LABELS = {
+    "raised": "募集（捐赠收入）",
+    "approved": "批准资助",
+    "disbursed": "已拨付",
+    "payable": "应付未付（批准 − 拨付，年末余额）",
+    "refunded": "捐赠退款",
+    "fees": "支付手续费",
+}
+
+
+def year_figures(*, year: int) -> dict:
+    """Everything the annual report computes from the ledger for one year.
+
+    Flows are the year's own; payable is the balance at the year's end.
+    """
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    flows = fund_totals(start=start, end=end)
+    flows["payable"] = fund_totals(on_or_before=end)["payable"]
+    return {
+        "year": year,
+        "totals": flows,
+        "by_category": flow_by_category(start=start, end=end),
+        "by_project": flow_by_project(start=start, end=end),
+        "income_by_channel": income_by_channel(start=start, end=end),
+    }
+
+
+SPENDING_RANGE_KEY = re.compile(r"^project_spending_(\d{4})_(\d{4})$")
+CATEGORY_KEY = re.compile(r"^invested-([a-z0-9-]+)$")
+YEAR_TOTAL_KEYS = {"raised": "raised", "approved_amount": "approved", "approved": "approved",
+                   "disbursed": "disbursed", "refunded": "refunded"}
+YEAR_END_KEYS = {"payable_unpaid", "payable"}
+
+
+def _category_names_by_slug(slugs):
+    # Resolved through the app registry: the content app depends on the ledger, not the reverse.
+    if not slugs or not apps.is_installed("cms_pages"):
+        return {}
+    category = apps.get_model("cms_pages", "Category")
+    return dict(category.objects.filter(slug__in=slugs).values_list("slug", "name"))
+
+
+def computed_figures(*, year: int, keys) -> dict:
+    """The ledger's value for each published figure key it knows how to compute.
+
+    raised/approved_amount/disbursed/refunded: that year's flow; payable_unpaid: the balance
+    at the year's end; project_spending_YYYY_YYYY: disbursed over those years;
+    invested-<category slug>: approved that year in that category. Other keys are absent.
+    """
+    keys = list(keys)
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    result = {}
+    if any(key in YEAR_TOTAL_KEYS for key in keys):
+        totals = fund_totals(start=start, end=end)
+        result.update({key: totals[YEAR_TOTAL_KEYS[key]] for key in keys if key in YEAR_TOTAL_KEYS})
+    if any(key in YEAR_END_KEYS for key in keys):
+        payable = fund_totals(on_or_before=end)["payable"]
+        result.update({key: payable for key in keys if key in YEAR_END_KEYS})
+    for key in keys:
+        match = SPENDING_RANGE_KEY.match(key)
+        if match:
+            first, last = int(match[1]), int(match[2])
+            result[key] = fund_totals(start=date(first, 1, 1), end=date(last, 12, 31))["disbursed"]
+    slugs = {match[1]: key for key in keys if (match := CATEGORY_KEY.match(key))}
+    names = _category_names_by_slug(list(slugs))
+    if names:
+        by_name = {row["category"]: row["approved"] for row in flow_by_category(start=start, end=end)}
+        for slug, name in names.items():
+            result[slugs[slug]] = by_name.get(name, ZERO)
+    return result

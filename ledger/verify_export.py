@@ -1,15 +1,17 @@
 """Check a downloaded copy of the fund's ledger without Django or any other dependency.
 
-Usage: python ledger/verify_export.py ledger.json [--head HASH]
+Usage: python ledger/verify_export.py ledger.json|ledger.csv [--head HASH] [--extract]
 
 Each entry's hash is SHA-256 over the UTF-8 bytes of a JSON object holding exactly the
 fields in HASHED_FIELDS (keys sorted, no spaces, non-ASCII characters kept as they are,
 amounts as strings with two decimals, dates ISO 8601, recorded_at in UTC as
 YYYY-MM-DDTHH:MM:SSZ, missing references as null). prev_hash is the previous entry's
 hash, 64 zeros for entry 1. Ids run 1, 2, 3 … without gaps. Pass --head with the latest
-hash published on the site to detect entries cut off the end.
+hash published on the site to detect entries cut off the end. A one-year extract (JSON
+with "year" set, or --extract) has every hash checked, and links between neighbouring ids.
 """
 
+import csv
 import hashlib
 import json
 import re
@@ -20,6 +22,7 @@ HASHED_FIELDS = (
     "id", "kind", "amount", "occurred_on", "recorded_at", "project_id", "category_label",
     "memo", "source", "source_ref", "reverses_id", "voucher_id", "prev_hash",
 )
+INTEGER_FIELDS = ("id", "project_id", "reverses_id", "voucher_id")
 AMOUNT_RE = re.compile(r"^[1-9]\d{0,11}\.\d{2}$|^0\.(0[1-9]|[1-9]\d)$")
 
 
@@ -33,35 +36,64 @@ def entry_digest(record):
     return hashlib.sha256(canonical_bytes(record)).hexdigest()
 
 
-def chain_problems(entries, expected_head=None):
-    """Every way the list of entries departs from an intact chain, as (id, message) pairs."""
+def chain_problems(entries, expected_head=None, partial=False):
+    """Every way the entries depart from an intact chain, as (id, code, message) triples.
+
+    Codes: missing_fields, missing_entry (a gap in the ids), out_of_order (a repeated or stray id),
+    bad_amount, broken_link (prev_hash is not the previous entry's hash), hash_mismatch (the
+    entry's content was changed), head_mismatch (entries missing or added after the last one).
+    ``partial`` is for an extract (one year): every hash is checked, links only between
+    neighbouring ids, since the extract leaves out the entries between.
+    """
     problems = []
-    previous = GENESIS_HASH
-    expected_id = 1
+    previous, previous_id = GENESIS_HASH, 0
     for record in entries:
-        missing = [name for name in HASHED_FIELDS + ("entry_hash",) if name not in record]
         entry_id = record.get("id")
-        if missing:
-            problems.append((entry_id, f"missing fields: {', '.join(missing)}"))
+        missing = [name for name in HASHED_FIELDS + ("entry_hash",) if name not in record]
+        if missing or not isinstance(entry_id, int):
+            problems.append((entry_id, "missing_fields", f"missing or malformed fields: {', '.join(missing) or 'id'}"))
             continue
-        if entry_id != expected_id:
-            problems.append((entry_id, f"expected entry {expected_id} here, found {entry_id}"))
+        linked = not partial or entry_id == previous_id + 1
+        if entry_id <= previous_id:
+            problems.append((entry_id, "out_of_order", f"entry {entry_id} comes after entry {previous_id}"))
+        elif entry_id > previous_id + 1 and not partial:
+            gone = f"entry {previous_id + 1}" if entry_id == previous_id + 2 else f"entries {previous_id + 1}-{entry_id - 1}"
+            problems.append((previous_id + 1, "missing_entry", f"{gone} missing before entry {entry_id}"))
         if not AMOUNT_RE.match(str(record["amount"])):
-            problems.append((entry_id, f"amount {record['amount']!r} is not a positive yuan amount with two decimals"))
-        if record["prev_hash"] != previous:
-            problems.append((entry_id, "prev_hash does not match the previous entry's hash"))
+            problems.append((entry_id, "bad_amount", f"amount {record['amount']!r} is not yuan with two decimals"))
+        if linked and record["prev_hash"] != previous:
+            problems.append((entry_id, "broken_link", "prev_hash is not the previous entry's hash"))
         if entry_digest(record) != record["entry_hash"]:
-            problems.append((entry_id, "content does not match its entry_hash"))
-        previous = record["entry_hash"]
-        expected_id = (entry_id if isinstance(entry_id, int) else expected_id) + 1
+            problems.append((entry_id, "hash_mismatch", "content does not match its entry_hash"))
+        previous, previous_id = record["entry_hash"], entry_id
     if expected_head is not None and previous != expected_head:
-        problems.append((None, "the last entry's hash is not the published head hash"))
+        problems.append((None, "head_mismatch", "the last entry's hash is not the expected head hash"))
     return problems
+
+
+def read_entries(path):
+    """(entries, is_extract) from a JSON export, or from a CSV export with its columns typed back."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        if not path.lower().endswith(".csv"):
+            document = json.load(handle)
+            if isinstance(document, list):
+                return document, False
+            return document["entries"], document.get("year") is not None
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        for name in INTEGER_FIELDS:
+            value = row.get(name)
+            if value is not None:
+                row[name] = int(value) if value.strip() else None
+    return rows, False
 
 
 def main(argv):
     args = list(argv[1:])
     head = None
+    partial = "--extract" in args
+    if partial:
+        args.remove("--extract")
     if "--head" in args:
         at = args.index("--head")
         head = args[at + 1] if at + 1 < len(args) else ""
@@ -69,11 +101,9 @@ def main(argv):
     if len(args) != 1:
         sys.stderr.write(__doc__)
         return 2
-    with open(args[0], encoding="utf-8") as handle:
-        document = json.load(handle)
-    entries = document["entries"] if isinstance(document, dict) else document
-    problems = chain_problems(entries, expected_head=head)
-    for entry_id, message in problems:
+    entries, is_extract = read_entries(args[0])
+    problems = chain_problems(entries, expected_head=head, partial=partial or is_extract)
+    for entry_id, _code, message in problems:
         where = f"entry {entry_id}" if entry_id is not None else "ledger"
         sys.stdout.write(f"FAIL {where}: {message}\n")
     if problems:

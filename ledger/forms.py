@@ -1,0 +1,17 @@
+"""The finance form: what staff may record by hand (approvals, disbursements, corrections)."""
+
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from ledger.models import EntryKind
+
+FINANCE_KINDS = (EntryKind.GRANT_APPROVAL, EntryKind.DISBURSEMENT, EntryKind.CORRECTION)
+
+
+class LedgerEntryForm(WagtailAdminModelForm):
+    """Donations and refunds arrive from the donations app; staff record the rest here."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind.value, kind.label) for kind in FINANCE_KINDS]
+        self.fields["reverses"].help_text = "仅更正记录填写：选择要冲销的原记录，金额须与原记录相同，并在摘要中写明原因。"
+        self.fields["voucher"].help_text = "可选：上传拨付凭证、批复文件等（PDF）。"

@@ -1,0 +1,78 @@
+"""Fund-flow blocks that the content templates place on project, home and annual report pages."""
+
+from decimal import Decimal
+
+from django import template
+from django.urls import reverse
+
+from ledger import selectors
+
+register = template.Library()
+
+# What each posting source means as an income channel.
+CHANNEL_LABELS = {
+    "donation": "网站在线捐赠",
+    "annual_report": "年度报告汇总（渠道未分项公布）",
+    "": "未注明渠道",
+}
+
+
+@register.filter
+def yuan(amount):
+    """1234567.5 → "1,234,567.50"; None stays an em dash."""
+    if amount is None or amount == "":
+        return "—"
+    return f"{Decimal(amount):,.2f}"
+
+
+def with_bars(rows, name, value, labels=None):
+    """Rows as {name, value, bar} where bar is the share (0–100) of the largest value, for CSS bars."""
+    chart = [{"name": (labels or {}).get(row[name], row[name]), "value": row[value]} for row in rows]
+    largest = max((row["value"] for row in chart if row["value"] > 0), default=Decimal(0))
+    for row in chart:
+        row["bar"] = int(row["value"] * 100 / largest) if largest and row["value"] > 0 else 0
+    return chart
+
+
+@register.inclusion_tag("ledger/tags/project_fund_flow.html")
+def project_fund_flow(page):
+    """Approved, disbursed, payable and every disbursement of one project (two queries)."""
+    return {
+        "totals": selectors.project_totals(project_id=page.pk),
+        "disbursements": list(selectors.project_disbursements(project_id=page.pk)),
+        "fund_url": reverse("ledger:fund"),
+    }
+
+
+@register.inclusion_tag("ledger/tags/fund_flow_summary.html")
+def fund_flow_summary():
+    """The fund's raised, approved, disbursed and payable to date, for the home page."""
+    return {"totals": selectors.fund_totals(), "fund_url": reverse("ledger:fund")}
+
+
+@register.inclusion_tag("ledger/tags/annual_report_figures.html")
+def annual_report_figures(page):
+    """The year's figures from the ledger beside the published ones, with charts and downloads."""
+    year = page.year
+    published = list(page.published_figures.all())
+    computed = selectors.computed_figures(year=year, keys=[figure.key for figure in published])
+    comparison = []
+    for figure in published:
+        value = computed.get(figure.key)
+        difference = value - figure.amount if value is not None and figure.amount is not None else None
+        comparison.append({"figure": figure, "computed": value, "difference": difference})
+    figures = selectors.year_figures(year=year)
+    return {
+        "year": year,
+        "comparison": comparison,
+        "has_difference": any(row["difference"] for row in comparison),
+        "totals": figures["totals"],
+        "labels": selectors.FIGURE_LABELS,
+        "income": with_bars(figures["income_by_channel"], "channel", "amount", CHANNEL_LABELS),
+        "categories": with_bars(figures["by_category"], "category", "approved"),
+        "projects": with_bars(figures["by_project"], "project__title", "approved"),
+        "figures_json": reverse("ledger:year_figures", args=[year, "json"]),
+        "figures_csv": reverse("ledger:year_figures", args=[year, "csv"]),
+        "ledger_json": reverse("ledger:download", args=["json"]) + f"?year={year}",
+        "ledger_csv": reverse("ledger:download", args=["csv"]) + f"?year={year}",
+    }

@@ -1,0 +1,101 @@
+"""Public pages and downloads of the ledger; each view only calls selectors and renders."""
+
+import csv
+import io
+
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from ledger import selectors
+from ledger.exports import export_csv_chunks, export_json_chunks
+from ledger.templatetags.ledger_tags import with_bars
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+CONTENT_TYPES = {"json": "application/json; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+
+
+def _year_param(request):
+    """The optional ?year= filter; (year, None) or (None, error response)."""
+    raw = request.GET.get("year", "").strip()
+    if not raw:
+        return None, None
+    if not raw.isdigit() or not MIN_YEAR <= int(raw) <= MAX_YEAR:
+        return None, HttpResponseBadRequest(f"year 应为 {MIN_YEAR}–{MAX_YEAR} 之间的年份，收到 {raw!r}。".encode())
+    return int(raw), None
+
+
+@require_GET
+def fund_page(request):
+    """/fund/: raised, approved, disbursed and payable per year, in total and by category."""
+    by_category = selectors.flow_by_category()
+    for row, bar in zip(by_category, with_bars(by_category, "category", "approved"), strict=True):
+        row["bar"] = bar["bar"]
+    context = {
+        "totals": selectors.fund_totals(),
+        "by_year": selectors.flow_by_year(),
+        "by_category": by_category,
+        "head": selectors.chain_head(),
+        "labels": selectors.FIGURE_LABELS,
+        "og_title": "资金流向",
+    }
+    return render(request, "ledger/fund_page.html", context)
+
+
+@require_GET
+def ledger_download(request, fmt):
+    """The whole ledger (or one year's extract) as verifiable JSON or CSV, streamed."""
+    year, error = _year_param(request)
+    if error:
+        return error
+    chunks = export_json_chunks(year=year) if fmt == "json" else export_csv_chunks(year=year)
+    response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
+    name = f"ledger-{year}.{fmt}" if year else f"ledger.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _figures_csv(figures):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["section", "name", "raised", "approved", "disbursed", "payable", "refunded", "fees"])
+    columns = ["raised", "approved", "disbursed", "payable", "refunded", "fees"]
+    writer.writerow(["totals", figures["year"], *[figures["totals"][c] for c in columns]])
+    for row in figures["by_category"]:
+        writer.writerow(["category", row["category"], *[row[c] for c in columns]])
+    for row in figures["by_project"]:
+        writer.writerow(["project", row["project__title"], *[row[c] for c in columns]])
+    for row in figures["income_by_channel"]:
+        writer.writerow(["income_channel", row["channel"], row["amount"], "", "", "", "", ""])
+    return "\ufeff" + buffer.getvalue()
+
+
+@require_GET
+def year_figures_download(request, year, fmt):
+    """One year's computed figures as open data (schema documented in the README)."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise Http404("没有这一年的数据。")
+    figures = selectors.year_figures(year=year)
+    if fmt == "csv":
+        response = HttpResponse(_figures_csv(figures), content_type=CONTENT_TYPES["csv"])
+    else:
+        response = JsonResponse(figures, json_dumps_params={"ensure_ascii": False, "default": str})
+    response["Content-Disposition"] = f'attachment; filename="fund-figures-{year}.{fmt}"'
+    return response
+
+
+@require_GET
+def verify_page(request):
+    """Re-verify the chain for anyone; cached per chain head so a busy page costs one check."""
+    head = selectors.chain_head()
+    key = f"ledger-verify:{head['id']}:{head['entry_hash']}"
+    result = cache.get(key)
+    if result is None:
+        result = selectors.chain_verify()
+        cache.set(key, result, 300)
+    if request.GET.get("format") == "json":
+        return JsonResponse({"ok": not result["problems"], **result}, json_dumps_params={"ensure_ascii": False})
+    return render(request, "ledger/verify_page.html", {"result": result, "head": head, "og_title": "核验账本"}, status=200)
+
+
