@@ -236,3 +236,47 @@ def test_retry_schedule_is_compressed_and_ends(settings):
     delays = [retry_delay(gateway="alipay", attempts=n) for n in range(1, 9)]
     assert delays == [1, 1, 1, 6, 12, 36, 90, None]
 
+
+
+def test_statement_is_a_zip_of_gbk_csvs_with_comment_lines(alipay_api, merchant):
+    import io
+    import zipfile
+
+    from django.utils import timezone
+
+    pay(alipay_api.client, page_pay(alipay_api, merchant, out_trade_no="B1", amount="50.00")["Location"])
+    alipay_api.call("alipay.trade.refund", {"out_trade_no": "B1", "refund_amount": "20.00", "out_request_no": "B1-r"})
+    today = timezone.localtime().date().isoformat()
+    answer = alipay_api.call("alipay.data.dataservice.bill.downloadurl.query", {"bill_type": "trade", "bill_date": today})
+    download = alipay_api.client.get(path_of(answer["bill_download_url"]))
+
+    assert download.status_code == 200 and download["Content-Disposition"].endswith('.csv.zip"')
+    archive = zipfile.ZipFile(io.BytesIO(download.content))
+    [detail_name] = [name for name in archive.namelist() if "汇总" not in name]
+    text = archive.read(detail_name).decode("gbk")
+    lines = text.splitlines()
+    assert lines[0].startswith("#") and lines[-1].startswith("#")
+    rows = [line.split(",") for line in lines if not line.startswith("#")]
+    assert rows[0][:4] == ["支付宝交易号", "商户订单号", "业务类型", "商品名称"]
+    kinds = {row[2]: row for row in rows[1:]}
+    assert kinds["交易"][1] == "B1\t" and kinds["交易"][11] == "50.00"
+    assert kinds["退款"][11] == "-20.00" and kinds["退款"][21] == "B1-r\t"
+
+
+def test_statement_link_with_forged_token_is_refused(alipay_api):
+    assert alipay_api.client.get("/sandbox/alipay/bill/?token=forged").status_code == 403
+
+
+def test_statement_for_a_future_day_does_not_exist(alipay_api):
+    answer = alipay_api.call("alipay.data.dataservice.bill.downloadurl.query",
+                             {"bill_type": "trade", "bill_date": "2999-01-01"})
+    assert answer["sub_code"] == "isp.bill_not_exist"
+
+
+def test_sdk_round_trip_through_http(live_server, alipay_sdk, merchant):
+    """The SDK's own network path (urlopen to the gateway URL) works unchanged against the sandbox."""
+    alipay_sdk._gateway = live_server.url + "/sandbox/alipay/gateway.do"
+    created = alipay_sdk.api_alipay_trade_precreate(subject="s", out_trade_no="H1", total_amount="1.00",
+                                                    notify_url=merchant.url)
+    assert created["code"] == "10000"
+    assert alipay_sdk.api_alipay_trade_query(out_trade_no="H1")["sub_code"] == "ACQ.TRADE_NOT_EXIST"
