@@ -97,6 +97,7 @@ def campaign_context(*, campaign: CampaignPage, request) -> dict:
         "min_amount": Decimal(settings.DONATION_MIN_AMOUNT),
         "max_amount": Decimal(settings.DONATION_MAX_AMOUNT),
         "gateways": enabled_online_gateways(),
+        "today": timezone.localdate(),
     }
 
 

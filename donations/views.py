@@ -69,7 +69,10 @@ def _channel(method, phone):
 def give(request, campaign_id):
     """Create an order from the giving form and send the donor to pay it."""
     campaign = get_object_or_404(CampaignPage.objects.live().public(), pk=campaign_id).specific
-    form = GiveForm(request.POST)
+    data = request.POST.copy()
+    # A custom amount wins over the preset buttons (which work without JavaScript too).
+    data["amount"] = (data.get("amount") or "").strip() or data.get("preset", "")
+    form = GiveForm(data)
     errors = []
     if rate_limit_hit(scope="give", key=client_ip(request), rate=settings.DONATION_CREATE_RATE):
         return render(request, "donations/give_error.html",

@@ -21,6 +21,16 @@ from donations.services import donation_create
 from gateway_sandbox.keys import sandbox_keys
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def keys():
     return sandbox_keys(settings.GATEWAY_SANDBOX_KEYS_FILE)
