@@ -27,8 +27,16 @@ demo: install
 	$(PY) manage.py load_demo
 
 ## The whole test suite (SQLite by default; set DATABASE_URL=postgres://… for PostgreSQL).
-test: install
+test: install e2e-deps
 	DJANGO_SETTINGS_MODULE=fundsite.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+## Debian's Chromium and a CJK font for the browser test (Playwright's own browser download cannot work here).
+e2e-deps:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-zenhei; \
+	fi
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -41,7 +49,7 @@ worker: install
 	$(PY) manage.py db_worker
 
 bench: install
-	DJANGO_SETTINGS_MODULE=fundsite.settings.test $(PY) -m pytest benchmarks -o addopts="-p no:cacheprovider" --benchmark-only
+	DJANGO_SETTINGS_MODULE=fundsite.settings.test $(PY) -m pytest benchmarks -o addopts="-p no:cacheprovider" -o python_files="bench_*.py test_*.py" --benchmark-only
 
 clean:
 	rm -rf $(VENV) staticfiles .test-media
