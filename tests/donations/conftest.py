@@ -154,6 +154,14 @@ def wechat_resource(keys, donation, **overrides):
     return resource
 
 
+def post_alipay(client, params):
+    """POST a notification as Alipay does: application/x-www-form-urlencoded, UTF-8."""
+    from urllib.parse import urlencode
+
+    return client.post("/donations/notify/alipay/", urlencode(params),
+                       content_type="application/x-www-form-urlencoded; charset=utf-8")
+
+
 def postgres_url():
     url = os.environ.get("DATABASE_URL", "")
     return url if url.startswith("postgres") else ""

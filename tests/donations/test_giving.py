@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from donations.models import Donation, DonationStatus
 from donations.services import donation_sync
-from tests.donations.conftest import make_donation
+from tests.donations.conftest import make_donation, post_alipay
 
 PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36"
@@ -161,7 +161,7 @@ def test_closed_campaign_refuses_gifts(client, campaign):
 
 
 def _pay(donation, alipay_notification, client):
-    return client.post("/donations/notify/alipay/", alipay_notification(donation))
+    return post_alipay(client, alipay_notification(donation))
 
 
 def test_script_in_name_and_message_is_shown_escaped(client, campaign, alipay_notification):
@@ -188,7 +188,7 @@ def test_raised_comes_from_the_ledger_less_refunds(client, campaign, alipay_noti
 
     donation = make_donation(campaign, amount="300.00")
     _pay(donation, alipay_notification, client)
-    client.post("/donations/notify/alipay/", alipay_notification(donation, refund_fee="100.00", out_biz_no="R1"))
+    post_alipay(client, alipay_notification(donation, refund_fee="100.00", out_biz_no="R1"))
     totals = campaign_totals(campaign=campaign)
     assert totals["raised"] == Decimal("200.00") and totals["donors"] == 1 and totals["progress_percent"] == 2
 

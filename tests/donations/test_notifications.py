@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from donations.models import Donation, DonationEvent, DonationStatus, GatewayNotification, Receipt, Refund
 from ledger.models import LedgerEntry
-from tests.donations.conftest import make_donation, wechat_resource
+from tests.donations.conftest import make_donation, post_alipay, wechat_resource
 
 ALIPAY_URL = "/donations/notify/alipay/"
 WECHAT_URL = "/donations/notify/wechatpay/"
@@ -23,10 +23,6 @@ def snapshot(donation):
         "ledger": LedgerEntry.objects.count(), "receipts": Receipt.objects.count(),
         "events": DonationEvent.objects.count(), "refunds": Refund.objects.count(), "mails": len(mail.outbox),
     }
-
-
-def post_alipay(client, params):
-    return client.post(ALIPAY_URL, params)
 
 
 def assert_rejected(response, donation, before, *, expect_error):
