@@ -279,7 +279,7 @@ def year_figures(*, year: int) -> dict:
 
 
 SPENDING_RANGE_KEY = re.compile(r"^project_spending_(\d{4})_(\d{4})$")
-CATEGORY_KEY = re.compile(r"^invested-([a-z0-9-]+)$")
+CATEGORY_KEY = re.compile(r"^invested_([a-z0-9_]+)$")
 YEAR_TOTAL_KEYS = {"raised": "raised", "approved_amount": "approved", "approved": "approved",
                    "disbursed": "disbursed", "refunded": "refunded"}
 YEAR_END_KEYS = {"payable_unpaid", "payable"}
@@ -300,7 +300,9 @@ def computed_figures(*, year: int, keys) -> dict:
     at the year's end; project_spending_YYYY_YYYY: disbursed over those years;
     invested-<category slug>: approved that year in that category. Other keys are absent.
     """
-    keys = list(keys)
+    # Published keys may be written with hyphens (approved-amount) or underscores.
+    originals = list(keys)
+    keys = [key.replace("-", "_") for key in originals]
     start, end = date(year, 1, 1), date(year, 12, 31)
     result = {}
     if any(key in YEAR_TOTAL_KEYS for key in keys):
@@ -314,10 +316,10 @@ def computed_figures(*, year: int, keys) -> dict:
         if match:
             first, last = int(match[1]), int(match[2])
             result[key] = fund_totals(start=date(first, 1, 1), end=date(last, 12, 31))["disbursed"]
-    slugs = {match[1]: key for key in keys if (match := CATEGORY_KEY.match(key))}
+    slugs = {match[1].replace("_", "-"): key for key in keys if (match := CATEGORY_KEY.match(key))}
     names = _category_names_by_slug(list(slugs))
     if names:
         by_name = {row["category"]: row["approved"] for row in flow_by_category(start=start, end=end)}
         for slug, name in names.items():
             result[slugs[slug]] = by_name.get(name, ZERO)
-    return result
+    return {original: result[key] for original, key in zip(originals, keys, strict=True) if key in result}

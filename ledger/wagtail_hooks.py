@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, PageChooserPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList, PageChooserPanel
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
@@ -52,7 +52,6 @@ class LedgerEntryViewSet(ModelViewSet):
     """Finance staff's view of the ledger: append and read, never change."""
 
     model = LedgerEntry
-    form_class = LedgerEntryForm
     add_view_class = RecordEntryView
     icon = "list-ol"
     menu_label = "资金账本"
@@ -63,14 +62,14 @@ class LedgerEntryViewSet(ModelViewSet):
     list_display = ["id", "kind", "amount", "occurred_on", "project", "memo"]
     list_filter = ["kind", "occurred_on"]
     search_fields = ["memo", "source_ref"]
-    panels = [
+    edit_handler = ObjectList([
         FieldRowPanel([FieldPanel("kind"), FieldPanel("occurred_on")]),
         PageChooserPanel("project", page_type=PROJECT_PAGE_MODEL),
         FieldPanel("amount"),
         FieldPanel("memo"),
         FieldPanel("voucher"),
         FieldPanel("reverses"),
-    ]
+    ], base_form_class=LedgerEntryForm)
     inspect_view_fields = [
         "id", "kind", "amount", "occurred_on", "recorded_at", "project", "category_label", "memo",
         "source", "source_ref", "reverses", "voucher", "prev_hash", "entry_hash",

@@ -86,16 +86,23 @@ class LedgerEntry(models.Model):
         # No change or delete permission exists: nobody may be granted them.
         default_permissions = ("add", "view")
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="ledger_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="ledger_amount_positive",
+                violation_error_message="金额必须大于零；方向由记录类型决定。",
+            ),
             models.UniqueConstraint(
                 fields=["kind", "source", "source_ref"], condition=~models.Q(source_ref=""),
-                name="ledger_unique_source_ref",
+                name="ledger_unique_source_ref", violation_error_message="这个来源编号已经登记过。",
             ),
-            models.UniqueConstraint(fields=["prev_hash"], name="ledger_linear_chain"),
+            models.UniqueConstraint(
+                fields=["prev_hash"], name="ledger_linear_chain",
+                violation_error_message="两条记录不能接在同一条记录之后。",
+            ),
             models.CheckConstraint(
                 condition=models.Q(kind="correction", reverses__isnull=False)
                 | (~models.Q(kind="correction") & models.Q(reverses__isnull=True)),
                 name="ledger_correction_names_entry",
+                violation_error_message="更正记录必须指明冲销哪一条记录；其他类型的记录不能填写冲销对象。",
             ),
         ]
         indexes = [models.Index(fields=["project", "kind"], name="ledger_project_kind")]

@@ -40,3 +40,13 @@ def post():
         return entry_record(kind=kind, amount=Decimal(amount), occurred_on=occurred_on, memo=memo, **kwargs)
 
     return post
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The public verify page caches its result per chain head; each test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
