@@ -7,6 +7,8 @@ their half-width forms; Latin is lower-cased), then split into runs:
   bigrams (what Elasticsearch's ``cjk`` analyser does, plus unigrams so that
   one-character queries work);
 * a run of Latin letters and digits is one token (``2021``, ``pc``, ``a1b``);
+* an amount such as ``52,116.00`` is its whole-yuan number (``52116``), so that
+  ``52116`` and ``52,116`` find it and its cents never pass for another number;
 * everything else (punctuation, emoji, symbols, FTS operators) separates tokens.
 
 A query is analysed the same way except that a CJK run of two or more
@@ -23,7 +25,9 @@ from functools import lru_cache
 
 # CJK ideographs (basic, extension A, compatibility), kana and hangul.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_RUN = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
+# A number written with thousands separators or decimals (1,191,516.30) is one run.
+_RUN = re.compile(rf"[{_CJK}]+|[0-9]+(?:[.,][0-9]+)+|[a-z0-9]+")
+_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)+")
 _CJK_RUN = re.compile(rf"[{_CJK}]+")
 
 # A query longer than this is cut: nobody types more, and it bounds the work.
@@ -36,8 +40,13 @@ def normalise(text):
     return unicodedata.normalize("NFKC", text or "").lower()
 
 
+def _whole_number(run):
+    """1,191,516.30 -> 1191516: separators dropped, decimals cut."""
+    return run.replace(",", "").split(".")[0]
+
+
 def _runs(text):
-    return _RUN.findall(normalise(text))
+    return [_whole_number(run) if _NUMBER.fullmatch(run) else run for run in _RUN.findall(normalise(text))]
 
 
 def _is_cjk(run):
@@ -70,7 +79,7 @@ def query_terms(query):
     terms, seen, budget = [], set(), MAX_QUERY_TOKENS
     for word in query.split():
         tokens = []
-        for run in _RUN.findall(word):
+        for run in _runs(word):
             candidates = _bigrams(run) if _is_cjk(run) and len(run) > 1 else [run]
             for token in candidates:
                 if token not in seen and budget > 0:

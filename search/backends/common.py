@@ -13,7 +13,7 @@ modelsearch's signal handlers keep it current on publish, unpublish, move and de
 """
 
 from django.db.models import Case, F, FloatField, TextField, Value, When
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Length
 from django.db.models.lookups import Contains
 from django.utils.html import strip_tags
 from modelsearch.backends.base import EmptySearchResults
@@ -69,8 +69,12 @@ def positive_tokens(query):
 
 
 def token_score(query, title_lookup, body_lookup):
-    """Score = sum over query tokens of TITLE_WEIGHT if in the title plus BODY_WEIGHT if in the body."""
-    score = Value(0.0, output_field=FloatField())
+    """Score = sum over query tokens of TITLE_WEIGHT if in the title plus BODY_WEIGHT if in the body.
+
+    A bonus below 1 for a shorter title breaks ties the way a reader expects: the
+    project before the story that repeats its name in a longer title.
+    """
+    score = Value(1.0, output_field=FloatField()) / (Value(2.0, output_field=FloatField()) + Length(F(title_lookup)))
     for token in dict.fromkeys(positive_tokens(query)):
         for lookup, weight in ((title_lookup, TITLE_WEIGHT), (body_lookup, BODY_WEIGHT)):
             padded = Concat(Value(" "), F(lookup), Value(" "), output_field=TextField())

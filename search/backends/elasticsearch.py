@@ -4,7 +4,8 @@ Text is analysed in Python by ``search.analysis`` exactly as for the database
 backend and stored as space-separated tokens under the ``whitespace`` analyser,
 so Elasticsearch never re-analyses it: both backends see the same tokens. The
 score is the same too: each query token adds a constant 3 when in the title and
-1 when in the body (``constant_score``), ties broken by newest primary key.
+1 when in the body (``constant_score``), ties broken by the shorter title, then
+by the newest primary key.
 
 Each root model (pages, images, …) has an alias; a rebuild fills a fresh index
 with bulk requests and then moves the alias in one atomic call, so searches are
@@ -42,6 +43,7 @@ class SearchDocument(Document):
     content_types = Keyword()
     object_id = Keyword()
     pk_order = Long()
+    title_length = Long()  # shorter titles first among equal scores, as on the database
     title = Text(analyzer="whitespace", norms=False)
     body = Text(analyzer="whitespace", norms=False)
     autocomplete = Text(analyzer="whitespace", norms=False, index_prefixes={"min_chars": 1, "max_chars": 10})
@@ -105,12 +107,14 @@ def build_document(obj):
             else:
                 body.append(index_text(text))
     pk = force_str(obj.pk)
+    title_text = " ".join(title)
     doc = SearchDocument(
         meta={"id": pk},
         content_types=content_type_labels(type(obj)),
         object_id=pk,
         pk_order=obj.pk if isinstance(obj.pk, int) else None,
-        title=" ".join(title), body=" ".join(body), autocomplete=" ".join(autocomplete),
+        title=title_text, title_length=len(title_text.strip()),
+        body=" ".join(body), autocomplete=" ".join(autocomplete),
     )
     for field in type(obj).get_filterable_search_fields():
         setattr(doc, FILTER_PREFIX + field.field_name, _filter_value(field.get_value(obj)))
@@ -276,7 +280,8 @@ class ElasticsearchQueryCompiler(BaseSearchQueryCompiler):
             Q("bool", must=[self.text_query(self.query)], filter=filters)
         ).source(False).extra(track_total_hits=True)
         if self.order_by_relevance:
-            return search.sort("_score", {"pk_order": {"order": "desc", "missing": "_last"}})
+            return search.sort("_score", {"title_length": {"order": "asc", "missing": "_last"}},
+                               {"pk_order": {"order": "desc", "missing": "_last"}})
         order = [
             {FILTER_PREFIX + field.field_name: {"order": "desc" if reverse else "asc"}}
             for reverse, field in self._get_order_by()
