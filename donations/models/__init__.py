@@ -11,9 +11,10 @@ from donations.models.orders import (
     NotificationOutcome,
 )
 from donations.models.receipts import Receipt, ReceiptCounter
+from donations.models.reconciliation import ReconciliationRun
 from donations.models.refunds import Refund, RefundStatus
 
 __all__ = [
     "CampaignPage", "Channel", "Donation", "DonationEvent", "DonationStatus", "Gateway",
-    "GatewayNotification", "NotificationOutcome", "Receipt", "ReceiptCounter", "Refund", "RefundStatus",
+    "GatewayNotification", "NotificationOutcome", "Receipt", "ReceiptCounter", "ReconciliationRun", "Refund", "RefundStatus",
 ]

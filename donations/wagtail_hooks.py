@@ -1,0 +1,209 @@
+"""Finance staff's admin for donations: orders, offline transfers, refunds, receipts, reconciliation."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from wagtail import hooks
+from wagtail.admin import messages
+from wagtail.admin.auth import permission_required
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, PageChooserPanel
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.log_actions import log
+
+from donations import services
+from donations.admin_forms import OfflineTransferForm, ReconciliationForm, RefundRequestForm
+from donations.models import Donation, GatewayNotification, ReconciliationRun, Refund
+from donations.services_reconcile import reconciliation_run
+
+
+class ServiceCreateView(generic.CreateView):
+    """A create view that records through a service, so the admin obeys every rule the service enforces."""
+
+    success_message = "已保存：%(object)s"
+
+    def call_service(self, data):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.created = self.call_service(form.cleaned_data)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        log(instance=self.created, action="wagtail.create", user=self.request.user)
+        return super().form_valid(form)
+
+    def save_instance(self):
+        return self.created
+
+    def get_edit_url(self):
+        return reverse(self.inspect_url_name, args=[self.object.pk]) if self.inspect_url_name else None
+
+    def get_success_buttons(self):
+        return []
+
+
+class OfflineTransferView(ServiceCreateView):
+    """Record a bank transfer: paid at once, a ledger entry with the voucher, a receipt number."""
+
+    page_title = gettext_lazy("录入银行转账")
+
+    def call_service(self, data):
+        return services.offline_donation_record(
+            campaign=data["campaign"].specific, amount=data["amount"], donor_name=data["donor_name"],
+            anonymous=data["anonymous"], message=data["message"], phone=data["phone"], email=data["email"],
+            received_at=data["received_at"], bank_reference=data["bank_reference"], voucher=data["voucher"],
+            recorded_by=self.request.user, wants_official_receipt=data["wants_official_receipt"],
+            official_receipt_title=data["official_receipt_title"], taxpayer_number=data["taxpayer_number"],
+        )
+
+
+class RefundRequestView(ServiceCreateView):
+    """Refund part or all of a gift through its gateway, with an idempotent request number."""
+
+    page_title = gettext_lazy("发起退款")
+
+    def call_service(self, data):
+        donation = Donation.objects.filter(out_trade_no=data["out_trade_no"].strip()).first()
+        if donation is None:
+            raise ValidationError({"out_trade_no": "订单号不存在。"})
+        refund = services.refund_request(donation=donation, amount=data["amount"], reason=data["reason"],
+                                         requested_by=self.request.user)
+        if refund.status == "failed":
+            messages.error(self.request, f"支付平台拒绝退款：{refund.error}")
+        elif refund.status == "requested":
+            messages.warning(self.request, f"退款尚未完成（{refund.error or '处理中'}），可稍后在退款详情中重试。")
+        return refund
+
+
+class ReconcileView(ServiceCreateView):
+    """Fetch a day's statement and compare it with our records now."""
+
+    page_title = gettext_lazy("对账")
+
+    def call_service(self, data):
+        return reconciliation_run(gateway=data["gateway"], day=data["day"])
+
+
+class FinanceViewSet(ModelViewSet):
+    """Read and record; finance records are never edited or deleted in the admin."""
+
+    inspect_view_enabled = True
+    copy_view_enabled = False
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(**{"edit_url_name": None, "delete_url_name": None, **kwargs})
+
+
+class DonationViewSet(FinanceViewSet):
+    """Every order, its state and history; the add view records an offline bank transfer."""
+
+    model = Donation
+    add_view_class = OfflineTransferView
+    icon = "pick"
+    menu_label = "捐赠订单"
+    list_display = ["out_trade_no", "campaign", "amount", "status", "gateway", "paid_at", "wants_official_receipt"]
+    list_filter = ["status", "gateway", "wants_official_receipt", "is_demo"]
+    search_fields = ["out_trade_no", "gateway_trade_no", "donor_name"]
+    edit_handler = ObjectList([
+        PageChooserPanel("campaign", page_type="donations.CampaignPage"),
+        FieldRowPanel([FieldPanel("amount"), FieldPanel("received_at"), FieldPanel("bank_reference")]),
+        FieldPanel("voucher"),
+        MultiFieldPanel([FieldPanel("donor_name"), FieldPanel("anonymous"), FieldPanel("message"),
+                         FieldPanel("phone"), FieldPanel("email")], heading="捐赠人"),
+        MultiFieldPanel([FieldPanel("wants_official_receipt"), FieldPanel("official_receipt_title"),
+                         FieldPanel("taxpayer_number")], heading="公益事业捐赠票据"),
+    ], base_form_class=OfflineTransferForm)
+    inspect_view_fields = [
+        "out_trade_no", "campaign", "gateway", "channel", "amount", "refunded_amount", "status", "gateway_trade_no",
+        "donor_name", "anonymous", "message", "phone", "email", "wants_official_receipt", "official_receipt_title",
+        "taxpayer_number", "official_receipt_issued_at", "voucher", "created_at", "paid_at", "closed_at", "is_demo",
+    ]
+
+
+class RefundViewSet(FinanceViewSet):
+    """Refunds in part or in full; each one a reversing ledger entry once the gateway moves the money."""
+
+    model = Refund
+    add_view_class = RefundRequestView
+    icon = "undo"
+    menu_label = "退款"
+    list_display = ["out_request_no", "donation", "amount", "status", "created_at", "completed_at"]
+    list_filter = ["status"]
+    search_fields = ["out_request_no", "donation__out_trade_no"]
+    edit_handler = ObjectList([FieldPanel("out_trade_no"), FieldPanel("amount"), FieldPanel("reason")],
+                              base_form_class=RefundRequestForm)
+    inspect_view_fields = ["out_request_no", "donation", "amount", "reason", "status", "error", "gateway_response",
+                           "created_at", "completed_at"]
+
+
+class ReconciliationViewSet(FinanceViewSet):
+    """Each day's statement compared with our records, every mismatch listed."""
+
+    model = ReconciliationRun
+    add_view_class = ReconcileView
+    icon = "tasks"
+    menu_label = "对账"
+    list_display = ["day", "gateway", "statement_lines", "matched", "mismatch_count", "ran_at"]
+    list_filter = ["gateway", "day"]
+    edit_handler = ObjectList([FieldPanel("gateway"), FieldPanel("day")], base_form_class=ReconciliationForm)
+    inspect_view_fields = ["gateway", "day", "ran_at", "statement_lines", "matched", "mismatch_count", "mismatches",
+                           "error"]
+
+
+class NotificationViewSet(FinanceViewSet):
+    """Every gateway notification as received, with what became of it."""
+
+    model = GatewayNotification
+    add_view_enabled = False
+    form_fields = ["gateway"]  # no add or edit view exists; the viewset still wants a form declared
+    icon = "mail"
+    menu_label = "支付通知"
+    list_display = ["received_at", "gateway", "out_trade_no", "verified", "outcome", "error"]
+    list_filter = ["gateway", "outcome", "verified"]
+    search_fields = ["out_trade_no"]
+    inspect_view_fields = ["received_at", "gateway", "remote_addr", "verified", "out_trade_no", "outcome", "error",
+                           "processed_at", "headers", "body"]
+
+
+class DonationsGroup(ViewSetGroup):
+    """The 捐赠 menu for finance staff."""
+
+    menu_label = "捐赠管理"
+    menu_icon = "pick"
+    menu_order = 260
+    items = (DonationViewSet("donations_donation"), RefundViewSet("donations_refund"),
+             ReconciliationViewSet("donations_reconciliation"), NotificationViewSet("donations_notification"))
+
+
+@hooks.register("register_admin_viewset")
+def register_donations_viewsets():
+    return DonationsGroup()
+
+
+@require_POST
+@permission_required("donations.change_donation")
+def official_receipt_issue(request, pk):
+    """Mark the official 公益事业捐赠票据 of a gift as issued."""
+    donation = get_object_or_404(Donation, pk=pk)
+    try:
+        services.official_receipt_mark_issued(donation=donation, issued_by=request.user)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, f"已记录：订单 {donation.out_trade_no} 的捐赠票据已开具。")
+    return redirect(reverse("donations_donation:inspect", args=[donation.pk]))
+
+
+@hooks.register("register_admin_urls")
+def register_official_receipt_urls():
+    return [path("donations/official-receipt/<int:pk>/issue/", official_receipt_issue,
+                 name="donations_official_receipt_issue")]
