@@ -1,0 +1,49 @@
+"""The demo ledger reproduces every money figure the 2019 and 2021 reports publish, to the fen."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.template import Context, Template
+
+from cms_pages.models import AnnualReportPage, ProjectPage
+from ledger.models import LedgerEntry
+from ledger.selectors import chain_verify, computed_figures, project_totals
+
+pytestmark = pytest.mark.django_db
+
+PUBLISHED = {
+    2019: {"raised": "6500200.00", "approved-amount": "2773229.00", "disbursed": "1377184.90",
+           "invested-elderly": "96766.00", "invested-children": "113746.00"},
+    2021: {"raised": "1191516.30", "project-spending-2020-2021": "2391193.17", "payable-unpaid": "771886.20"},
+}
+
+
+def test_computed_figures_equal_the_published_ones_to_the_fen(demo_site):
+    for year, expected in PUBLISHED.items():
+        page = AnnualReportPage.objects.get(year=year)
+        money = {f.key: f.amount for f in page.published_figures.all() if f.amount is not None}
+        assert money == {key: Decimal(value) for key, value in expected.items()}
+        assert computed_figures(year=year, keys=list(money)) == money
+
+
+def test_qingxu_platform_shows_what_is_still_owed(demo_site):
+    qingxu = ProjectPage.objects.get(title="清徐新时代文明实践平台")
+    assert project_totals(project_id=qingxu.pk)["payable"] == Decimal("52116.00")
+
+
+def test_every_demo_entry_names_its_source_and_loading_again_changes_nothing(demo_site):
+    entries = list(LedgerEntry.objects.values_list("id", "entry_hash", "memo"))
+    assert entries and all("《" in memo and "》" in memo for _, _, memo in entries)
+    call_command("load_demo", stdout=StringIO())
+    assert list(LedgerEntry.objects.values_list("id", "entry_hash", "memo")) == entries
+    assert chain_verify()["problems"] == []
+
+
+@pytest.mark.parametrize("year", [2019, 2021])
+def test_report_figures_block_shows_no_difference(demo_site, year):
+    page = AnnualReportPage.objects.get(year=year)
+    html = Template("{% load ledger_tags %}{% annual_report_figures page %}").render(Context({"page": page}))
+    assert "ledger-match" in html
+    assert "ledger-diff" not in html and "不一致" not in html
