@@ -1,13 +1,11 @@
 """Public routes of this app; included at the site root by fundsite/urls.py."""
 
-from django.urls import path
+from django.urls import include, path
 
 from donations import views
 from donations.api import api
 
-app_name = "donations"
-
-urlpatterns = [
+public = [
     path("donate/<int:campaign_id>/", views.give, name="give"),
     path("donations/pay/<str:token>/", views.pay, name="pay"),
     path("donations/return/<str:token>/", views.payment_return, name="return"),
@@ -18,5 +16,10 @@ urlpatterns = [
     path("donations/donors/", views.donor_list, name="donors"),
     path("receipts/verify/<str:number>/", views.receipt_verify, name="receipt_verify"),
     path("receipts/<str:token>/", views.receipt_download, name="receipt_download"),
+]
+
+urlpatterns = [
+    path("", include((public, "donations"))),
+    # The API keeps its own top-level namespace so its OpenAPI document can reverse its routes.
     path("api/donations/", api.urls),
 ]

@@ -37,6 +37,7 @@ class ServiceCreateView(generic.CreateView):
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 form.add_error(None, error.messages)
+            self.produced_error_message = self.get_error_message()
             return self.form_invalid(form)
         log(instance=self.created, action="wagtail.create", user=self.request.user)
         return super().form_valid(form)
