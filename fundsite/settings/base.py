@@ -217,4 +217,5 @@ DEMO_FACTS_FILE = PROJECT_DIR / "demo_data" / "fund_reports.json"
 DEMO_LOADERS = [
     "cms_pages.demo.load",
     "ledger.demo.load",
+    "donations.demo.load",
 ]
