@@ -1,7 +1,11 @@
 """Shared fixtures: a page tree built the way an editor would, and a demo-loaded site."""
 
+import io
+
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
 from wagtail.models import Page, Site
 
 from cms_pages.models import DisclosureIndexPage, HomePage, ProjectIndexPage
@@ -31,8 +35,26 @@ def disclosure_index(home):
     return home.add_child(instance=DisclosureIndexPage(title="信息公开", slug="disclosure"))
 
 
+@pytest.fixture(scope="module")
+def _demo_content(django_db_setup, django_db_blocker):
+    """Load the demo once per test module, inside a transaction rolled back after the module.
+
+    Each test still runs in its own savepoint (pytest-django's ``db``), so tests stay isolated
+    while the loader, which builds some 130 pages, runs once per module instead of per test.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("load_demo", stdout=io.StringIO())
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            cache.clear()
+
+
 @pytest.fixture
-def demo_site(db):
+def demo_site(_demo_content, db):
     """The full demo content, loaded by the same command `make run` uses."""
-    call_command("load_demo", verbosity=0)
     return Site.objects.get(is_default_site=True)

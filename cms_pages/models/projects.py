@@ -1,11 +1,12 @@
 """Funded projects and the index that lists and filters them."""
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import Paginator
 from django.db import models
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import StreamField
+from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
@@ -53,17 +54,25 @@ class ProjectIndexPage(Page):
         filters, errors = project_filter_options(request.GET)
         projects = project_list(index_page=self, filters=filters)
         paginator = Paginator(projects, self.PAGE_SIZE)
-        page_number = request.GET.get("page", "1")
-        try:
-            page_obj = paginator.page(page_number)
-        except PageNotAnInteger:
-            errors.append("页码应为正整数，已显示第 1 页。")
-            page_obj = paginator.page(1)
-        except EmptyPage:
-            errors.append(f"共 {paginator.num_pages} 页，已显示最后一页。")
-            page_obj = paginator.page(paginator.num_pages)
+        number, page_error = _page_number(request.GET.get("page", "1"), paginator.num_pages)
+        if page_error:
+            errors.append(page_error)
+        page_obj = paginator.page(number)
         context.update(filters=filters, filter_errors=errors, page_obj=page_obj, paginator=paginator)
         return context
+
+
+def _page_number(raw, num_pages):
+    """A usable page number and, when the asked-for one was not, a message saying what was shown."""
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        return 1, "页码应为正整数，已显示第 1 页。"
+    if number < 1:
+        return 1, "页码应为正整数，已显示第 1 页。"
+    if number > num_pages:
+        return num_pages, f"共 {num_pages} 页，已显示最后一页。"
+    return number, None
 
 
 class ProjectPage(Page):
@@ -159,6 +168,7 @@ class ProjectPage(Page):
         APIField("summary"),
         APIField("body"),
         APIField("hero_image"),
+        APIField("hero_image_rendition", serializer=ImageRenditionField("fill-1200x800|format-webp", source="hero_image")),
         APIField("category_name"),
         APIField("district_name"),
         APIField("organisation_info"),
@@ -209,10 +219,16 @@ class ProjectPage(Page):
 
     @property
     def gallery(self):
-        return [
-            {"image_id": item.image_id, "caption": item.caption}
-            for item in self.gallery_images.all()
-        ]
+        items = self.gallery_images.select_related("image").prefetch_related("image__renditions")
+        result = []
+        for item in items:
+            rendition = item.image.get_rendition("max-1200x1200|format-webp")
+            result.append({
+                "image_id": item.image_id, "caption": item.caption, "url": rendition.url,
+                "width": rendition.width, "height": rendition.height,
+                "is_illustration": item.image.is_illustration,
+            })
+        return result
 
     def get_context(self, request, *args, **kwargs):
         from cms_pages.selectors import project_detail_context

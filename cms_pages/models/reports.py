@@ -36,13 +36,15 @@ class DisclosureIndexPage(Page):
 class AnnualReportPageForm(WagtailAdminPageForm):
     """Refuses to change an already-published figure without saying why."""
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk and not (cleaned.get("correction_reason") or "").strip():
-            changed = [label for label in self._changed_published_figures()]
+    def is_valid(self):
+        # The figure formset is only cleaned inside is_valid(), so the check runs after it.
+        valid = super().is_valid()
+        if valid and self.instance.pk and not self.cleaned_data.get("correction_reason", "").strip():
+            changed = list(self._changed_published_figures())
             if changed:
                 self.add_error("correction_reason", f"更正已公布的数字（{'、'.join(changed)}）时，必须填写更正原因。")
-        return cleaned
+                return False
+        return valid
 
     def _changed_published_figures(self):
         from cms_pages.selectors import figure_latest_values

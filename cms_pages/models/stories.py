@@ -5,6 +5,7 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.api import APIField
 from wagtail.fields import StreamField
+from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Page
 from wagtail.search import index
 
@@ -56,6 +57,7 @@ class ProjectStoryPage(Page):
         APIField("kind_label"),
         APIField("summary"),
         APIField("cover_image"),
+        APIField("cover_image_rendition", serializer=ImageRenditionField("fill-1200x800|format-webp", source="cover_image")),
         APIField("body"),
         APIField("source_note"),
         APIField("project_id"),

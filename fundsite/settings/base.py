@@ -157,6 +157,7 @@ elif SEARCH_BACKEND == "database":
 else:
     raise RuntimeError(f"SEARCH_BACKEND must be database or elasticsearch, not {SEARCH_BACKEND!r}")
 WAGTAILAPI_DOCS_ENABLED = True
+WAGTAILAPI_LIMIT_MAX = 100  # the whole project list fits one request
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
@@ -208,7 +209,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     # Wagtail logs every page action at INFO; the demo loader would flood the console.
-    "loggers": {"django.request": {"level": "ERROR"}, "wagtail": {"level": "WARNING"}},
+    "loggers": {"django.request": {"level": "ERROR"}, "wagtail": {"level": "WARNING"},
+                "django_tasks": {"level": "WARNING"}},
 }
 
 # Demo content: `manage.py load_demo` runs these in order; each is idempotent and

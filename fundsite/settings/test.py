@@ -23,3 +23,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "gateway_sandbox"]
 GATEWAY_SANDBOX_KEYS_FILE = env_str("GATEWAY_SANDBOX_KEYS_FILE", str(BASE_DIR / "var" / "sandbox_keys.json"))
 globals().update(merchant_settings(sandbox_keys(GATEWAY_SANDBOX_KEYS_FILE), site_base_url=SITE_BASE_URL))
 PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "alipay,wechatpay,offline")
+# Serve static files from the apps' folders; tests never run collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

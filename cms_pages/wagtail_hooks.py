@@ -1,0 +1,74 @@
+"""Admin registrations: reference-data snippets and the disclosure-clock dashboard panel."""
+
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from wagtail import hooks
+from wagtail.admin.ui.components import Component
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from cms_pages.models import Category, District, Organisation
+from cms_pages.selectors import disclosure_overdue_projects
+
+
+class OrganisationViewSet(SnippetViewSet):
+    """Implementing organisations, searchable by name."""
+
+    model = Organisation
+    icon = "group"
+    list_display = ["name", "unified_social_credit_code"]
+    search_fields = ["name"]
+
+
+class CategoryViewSet(SnippetViewSet):
+    """Fields of work used to group projects and money."""
+
+    model = Category
+    icon = "tag"
+    list_display = ["name", "slug", "sort_order"]
+
+
+class DistrictViewSet(SnippetViewSet):
+    """Districts and counties of the city."""
+
+    model = District
+    icon = "site"
+    list_display = ["name", "slug", "sort_order"]
+
+
+class ReferenceDataGroup(SnippetViewSetGroup):
+    """One admin menu for the reference data projects point to."""
+
+    items = (OrganisationViewSet, CategoryViewSet, DistrictViewSet)
+    menu_icon = "folder-open-inverse"
+    menu_label = "项目资料"
+    menu_name = "project-reference-data"
+
+
+register_snippet(ReferenceDataGroup)
+
+
+class OverdueDisclosurePanel(Component):
+    """Running projects whose progress disclosure is over three months old."""
+
+    name = "overdue_disclosures"
+    order = 50
+
+    def render_html(self, parent_context=None):
+        projects = list(disclosure_overdue_projects()[:20])
+        if not projects:
+            return mark_safe('<section class="panel"><h2>信息公开提醒</h2><p>所有执行中的项目都已按时公开进展。</p></section>')  # noqa: S308
+        rows = format_html_join(
+            "", '<tr><td><a href="/admin/pages/{}/">{}</a></td><td>{}</td></tr>',
+            ((p.pk, p.title, p.last_story_date or "从未公开") for p in projects),
+        )
+        return mark_safe(  # noqa: S308
+            '<section class="panel"><h2>信息公开提醒：超过三个月未公开进展的项目</h2>'
+            '<table class="listing"><thead><tr><th>项目</th><th>最近一次进展</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table></section>"
+        )
+
+
+@hooks.register("construct_homepage_panels")
+def add_overdue_disclosure_panel(request, panels):
+    panels.append(OverdueDisclosurePanel())
