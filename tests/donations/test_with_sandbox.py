@@ -1,5 +1,6 @@
 """Life after payment, driven through the sandbox gateway over real HTTP with real signatures."""
 
+import io
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -183,3 +184,17 @@ def test_offline_transfer_is_paid_at_once_with_its_voucher(campaign, django_user
     entry = LedgerEntry.objects.get(source_ref=donation.out_trade_no)
     assert entry.voucher_id == voucher.pk and entry.amount == Decimal("2000.00")
     assert donation.receipt.number.endswith("-000001")
+
+
+def test_housekeeping_command_queues_the_periodic_work(sandbox, campaign):
+    from django.core.management import call_command
+
+    from donations.models import ReconciliationRun
+
+    paid = _paid(sandbox, campaign)
+    day = timezone.localdate().isoformat()
+    call_command("donations_housekeeping", "--reconcile", f"--day={day}", stdout=io.StringIO())
+    run = ReconciliationRun.objects.get(gateway="alipay")
+    assert run.error == "" and run.matched == 1 and run.mismatch_count == 0
+    paid.refresh_from_db()
+    assert paid.status == DonationStatus.PAID
