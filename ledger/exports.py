@@ -23,16 +23,18 @@ EXPORT_FIELDS = COLUMNS + READER_FIELDS
 KIND_LABELS = dict(EntryKind.choices)
 
 
-def _entries(year: int | None):
+def _entries(year: int | None, project_id: int | None):
     entries = LedgerEntry.objects.order_by("id")
+    if project_id:
+        entries = entries.filter(project_id=project_id)
     if year:
         entries = entries.filter(occurred_on__gte=date(year, 1, 1), occurred_on__lte=date(year, 12, 31))
     return entries.values_list(*COLUMNS, "project__title", "voucher__file").iterator(chunk_size=2000)
 
 
-def export_rows(*, year: int | None = None):
+def export_rows(*, year: int | None = None, project_id: int | None = None):
     """Each entry as a plain dict in EXPORT_FIELDS order, read in chunks (a constant number of queries)."""
-    for row in _entries(year):
+    for row in _entries(year, project_id):
         record = hashed_record(dict(zip(COLUMNS, row[: len(COLUMNS)], strict=True)))
         title, voucher_file = row[len(COLUMNS):]
         record["kind_label"] = KIND_LABELS.get(record["kind"], record["kind"])
@@ -44,13 +46,14 @@ def export_rows(*, year: int | None = None):
         yield record
 
 
-def export_json_chunks(*, year: int | None = None):
+def export_json_chunks(*, year: int | None = None, project_id: int | None = None):
     """The JSON document, piece by piece: metadata first, then one entry per chunk."""
     head = chain_head()
     meta = {
         "schema_version": SCHEMA_VERSION,
         "currency": "CNY",
         "year": year,
+        "project_id": project_id,
         "hashed_fields": list(HASHED_FIELDS),
         "reader_fields": list(READER_FIELDS),
         "head": {"id": head["id"], "entry_hash": head["entry_hash"]},
@@ -58,12 +61,12 @@ def export_json_chunks(*, year: int | None = None):
     }
     opening = json.dumps(meta, ensure_ascii=False)[:-1] + ', "entries": ['
     yield opening
-    for index, record in enumerate(export_rows(year=year)):
+    for index, record in enumerate(export_rows(year=year, project_id=project_id)):
         yield ("," if index else "") + "\n" + json.dumps(record, ensure_ascii=False)
     yield "\n]}\n"
 
 
-def export_csv_chunks(*, year: int | None = None):
+def export_csv_chunks(*, year: int | None = None, project_id: int | None = None):
     """CSV with a header row of EXPORT_FIELDS; null references are empty cells."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -76,6 +79,6 @@ def export_csv_chunks(*, year: int | None = None):
 
     writer.writerow(EXPORT_FIELDS)
     yield "\ufeff" + flush()  # a BOM so spreadsheet programs read the Chinese text as UTF-8
-    for record in export_rows(year=year):
+    for record in export_rows(year=year, project_id=project_id):
         writer.writerow(["" if record[name] is None else record[name] for name in EXPORT_FIELDS])
         yield flush()

@@ -74,8 +74,10 @@ def fund_totals(*, on_or_before: date | None = None, start: date | None = None, 
 
 
 def project_totals(*, project_id: int) -> dict:
-    """A project's approved, disbursed and payable (approved − disbursed), in one query."""
-    return _with_payable(LedgerEntry.objects.filter(project_id=project_id).aggregate(**_flow_aggregates()))
+    """A project's approved, disbursed, payable (approved − disbursed) and disbursement count, in one query."""
+    return _with_payable(LedgerEntry.objects.filter(project_id=project_id).aggregate(
+        **_flow_aggregates(), disbursement_count=Count("id", filter=Q(kind=EntryKind.DISBURSEMENT)),
+    ))
 
 
 def pool_remaining(*, project_id: int | None) -> Decimal:
@@ -180,12 +182,13 @@ def income_by_channel(*, start: date | None = None, end: date | None = None) -> 
     return [_money(row) for row in rows]
 
 
-def project_disbursements(*, project_id: int):
-    """A project's disbursements with their vouchers, oldest first (one query)."""
-    return (
+def project_disbursements(*, project_id: int, limit: int | None = None):
+    """A project's disbursements with their vouchers, newest first (one query)."""
+    entries = (
         LedgerEntry.objects.filter(project_id=project_id, kind=EntryKind.DISBURSEMENT)
-        .select_related("voucher", "reversed_by").order_by("occurred_on", "id")
+        .select_related("voucher", "reversed_by").order_by("-occurred_on", "-id")
     )
+    return entries[:limit] if limit else entries
 
 
 def chain_head():

@@ -7,8 +7,8 @@ fields in HASHED_FIELDS (keys sorted, no spaces, non-ASCII characters kept as th
 amounts as strings with two decimals, dates ISO 8601, recorded_at in UTC as
 YYYY-MM-DDTHH:MM:SSZ, missing references as null). prev_hash is the previous entry's
 hash, 64 zeros for entry 1. Ids run 1, 2, 3 … without gaps. Pass --head with the latest
-hash published on the site to detect entries cut off the end. A one-year extract (JSON
-with "year" set, or --extract) has every hash checked, and links between neighbouring ids.
+hash published on the site to detect entries cut off the end. An extract (JSON with
+"year" or "project_id" set, or --extract) has every hash checked, and links between neighbouring ids.
 """
 
 import csv
@@ -78,7 +78,8 @@ def read_entries(path):
             document = json.load(handle)
             if isinstance(document, list):
                 return document, False
-            return document["entries"], document.get("year") is not None
+            extract = document.get("year") is not None or document.get("project_id") is not None
+            return document["entries"], extract
         rows = list(csv.DictReader(handle))
     for row in rows:
         for name in INTEGER_FIELDS:

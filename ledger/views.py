@@ -16,13 +16,13 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 
 
-def _year_param(request):
-    """The optional ?year= filter; (year, None) or (None, error response)."""
-    raw = request.GET.get("year", "").strip()
+def _int_param(request, name, low, high):
+    """An optional integer query parameter; (value, None) or (None, error response)."""
+    raw = request.GET.get(name, "").strip()
     if not raw:
         return None, None
-    if not raw.isdigit() or not MIN_YEAR <= int(raw) <= MAX_YEAR:
-        return None, HttpResponseBadRequest(f"year 应为 {MIN_YEAR}–{MAX_YEAR} 之间的年份，收到 {raw!r}。".encode())
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        return None, HttpResponseBadRequest(f"{name} 应为 {low}–{high} 之间的整数，收到 {raw!r}。".encode())
     return int(raw), None
 
 
@@ -45,13 +45,15 @@ def fund_page(request):
 
 @require_GET
 def ledger_download(request, fmt):
-    """The whole ledger (or one year's extract) as verifiable JSON or CSV, streamed."""
-    year, error = _year_param(request)
-    if error:
-        return error
-    chunks = export_json_chunks(year=year) if fmt == "json" else export_csv_chunks(year=year)
-    response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
-    name = f"ledger-{year}.{fmt}" if year else f"ledger.{fmt}"
+    """The whole ledger, or an extract by ?year= and/or ?project=, as verifiable JSON or CSV, streamed."""
+    year, error = _int_param(request, "year", MIN_YEAR, MAX_YEAR)
+    project_id, project_error = _int_param(request, "project", 1, 2**63 - 1)
+    if error or project_error:
+        return error or project_error
+    export = export_json_chunks if fmt == "json" else export_csv_chunks
+    response = StreamingHttpResponse(export(year=year, project_id=project_id), content_type=CONTENT_TYPES[fmt])
+    name = "-".join(["ledger", *([str(year)] if year else []), *([f"project{project_id}"] if project_id else [])])
+    name = f"{name}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

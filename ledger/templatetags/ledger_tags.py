@@ -34,13 +34,19 @@ def with_bars(rows, name, value, labels=None):
     return chart
 
 
+# A project page lists this many recent disbursements; the full list is a download.
+DISBURSEMENTS_SHOWN = 50
+
+
 @register.inclusion_tag("ledger/tags/project_fund_flow.html")
 def project_fund_flow(page):
     """Approved, disbursed, payable and every disbursement of one project (two queries)."""
     return {
         "totals": selectors.project_totals(project_id=page.pk),
-        "disbursements": list(selectors.project_disbursements(project_id=page.pk)),
+        "disbursements": list(selectors.project_disbursements(project_id=page.pk, limit=DISBURSEMENTS_SHOWN)),
+        "shown": DISBURSEMENTS_SHOWN,
         "fund_url": reverse("ledger:fund"),
+        "csv_url": reverse("ledger:download", args=["csv"]) + f"?project={page.pk}",
     }
 
 

@@ -125,7 +125,7 @@ def test_export_carries_reader_fields_and_schema(client, entries, project):
 def test_download_with_a_bad_year_is_refused(client, year):
     response = client.get(f"/fund/ledger.json?year={year}")
     assert response.status_code == 400
-    assert "year 应为" in response.content.decode()
+    assert "year 应为 2000–2100 之间的整数" in response.content.decode()
 
 
 def test_public_verify_page_reports_an_intact_chain(client, entries):
@@ -143,3 +143,12 @@ def test_public_verify_page_names_a_tampered_entry(client, entries):
         cursor.execute(f"UPDATE {LedgerEntry._meta.db_table} SET memo = 'x' WHERE id = 2")  # noqa: S608
     page = client.get("/fund/verify/").content.decode()
     assert "核验未通过" in page and "记录 #2" in page
+
+
+def test_project_extract_holds_only_that_project_and_verifies(client, entries, project, tmp_path):
+    document = json.loads(_download(client, f"/fund/ledger.json?project={project.id}"))
+    assert [entry["id"] for entry in document["entries"]] == [1, 2]
+    path = tmp_path / "project.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    assert _run_verifier(path).returncode == 0
+    assert client.get("/fund/ledger.csv?project=x").status_code == 400

@@ -93,3 +93,16 @@ def test_year_figures_download(client, post, project):
     assert data["by_project"][0]["project__title"] == project.title
     csv_text = client.get("/fund/2020/figures.csv").content.decode("utf-8-sig")
     assert csv_text.splitlines()[1] == "totals,2020,0.00,800.00,0.00,800.00,0.00,0.00"
+
+
+def test_project_fund_flow_shows_the_latest_disbursements_and_links_the_rest(post, project, monkeypatch):
+    from ledger.templatetags import ledger_tags
+
+    monkeypatch.setattr(ledger_tags, "DISBURSEMENTS_SHOWN", 3)
+    post(EntryKind.GRANT_APPROVAL, "5000.00", project_id=project.id)
+    for day in range(1, 6):
+        post(EntryKind.DISBURSEMENT, f"{day}.00", project_id=project.id, occurred_on=date(2021, 1, day))
+    html = render("{% project_fund_flow page %}", page=project)
+    assert "共 5 笔，显示最近 3 笔" in html
+    assert "2021-01-05" in html and "2021-01-03" in html and "2021-01-02" not in html
+    assert f"/fund/ledger.csv?project={project.id}" in html
