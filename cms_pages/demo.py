@@ -345,7 +345,7 @@ def _annual_report(index, report):
     for item in report.get("category_totals", []):
         page.published_figures.add(PublishedFigure(
             key=CATEGORY_FIGURE_KEYS[item["category"]], label=f"{item['category']}类项目投入",
-            amount=Decimal(item["invested"]), count=item["projects"], note=f"{item['projects']} 个项目", sort_order=order,
+            amount=Decimal(item["invested"]), count=item["projects"], sort_order=order,
         ))
         order += 1
     index.add_child(instance=page)

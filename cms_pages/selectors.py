@@ -209,8 +209,9 @@ def home_context(home):
 
 def annual_report_context(report):
     """The published figures of a report, in their editorial order, and their public correction log."""
+    figures = list(report.published_figures.all())
     return {
-        "published_figures": list(report.published_figures.all()),
+        "published_figures": figures,
         "corrections": list(report.figure_records.filter(is_correction=True).order_by("-recorded_at")),
     }
 
