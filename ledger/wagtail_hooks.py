@@ -1,6 +1,8 @@
 """The finance admin: list, inspect and record ledger entries; there is no edit or delete view."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList, PageChooserPanel
@@ -35,8 +37,8 @@ class RecordEntryView(generic.CreateView):
 
     @staticmethod
     def _add_errors(form, error):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
+        for field, field_errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
 
     def save_instance(self):
         return self.recorded
@@ -87,3 +89,12 @@ class LedgerEntryViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_ledger_viewset():
     return LedgerEntryViewSet("ledger_entries")
+
+
+@hooks.register("before_delete_page")
+def keep_pages_that_carry_money(request, page):
+    """A page with ledger entries (itself or below it) stays: money records must keep their project."""
+    if LedgerEntry.objects.filter(project__path__startswith=page.path).exists():
+        messages.error(request, f"“{page.title}”（或其子页面）在资金账本中有记录，不能删除；可以取消发布。")
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return None

@@ -83,6 +83,8 @@ class LedgerEntry(models.Model):
         verbose_name = "账本记录"
         verbose_name_plural = "账本记录"
         ordering = ["id"]
+        # Related-object access goes through the guarded queryset too.
+        base_manager_name = "objects"
         # No change or delete permission exists: nobody may be granted them.
         default_permissions = ("add", "view")
         constraints = [

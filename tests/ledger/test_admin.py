@@ -140,3 +140,18 @@ def test_listing_and_inspect_work_and_offer_no_edit_link(client, finance_user, p
     assert f"/admin/ledger_entries/inspect/{entry.pk}/" in listing
     assert "/admin/ledger_entries/edit/" not in listing
     assert entry.entry_hash in client.get(f"/admin/ledger_entries/inspect/{entry.pk}/").content.decode()
+
+
+def test_admin_refuses_to_delete_a_project_page_that_carries_money(client, superuser, post, project):
+    post(EntryKind.GRANT_APPROVAL, "100.00", project_id=project.id)
+    client.force_login(superuser)
+    response = client.post(reverse("wagtailadmin_pages:delete", args=[project.pk]))
+    assert response.status_code == 302
+    assert type(project).objects.filter(pk=project.pk).exists()
+    assert chain_verify()["problems"] == []
+
+
+def test_admin_still_deletes_a_project_page_without_money(client, superuser, project):
+    client.force_login(superuser)
+    client.post(reverse("wagtailadmin_pages:delete", args=[project.pk]))
+    assert not type(project).objects.filter(pk=project.pk).exists()
