@@ -32,7 +32,7 @@ def test_donor_gives_on_a_phone_and_downloads_the_certificate(project_with_campa
 
     page.goto(live_site + project.url)
     page.get_by_role("heading", level=1, name=project.title).wait_for()
-    page.goto(live_site + campaign.url)
+    page.get_by_role("link", name="为此项目捐款").click()
     page.wait_for_url(f"**{campaign.url}**")
     save_screenshot(page, "campaign-page-phone")
 
@@ -48,6 +48,7 @@ def test_donor_gives_on_a_phone_and_downloads_the_certificate(project_with_campa
 
     page.get_by_role("heading", name="感谢您的捐赠！").wait_for()
     assert "¥66.60" in page.text_content("main")
+    save_screenshot(page, "return-page-phone")
     donation = Donation.objects.get()
     assert donation.is_paid and donation.amount == Decimal("66.60")
 
