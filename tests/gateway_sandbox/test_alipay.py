@@ -1,5 +1,6 @@
 """The sandbox's Alipay: our requests are checked, its answers and notifications verify as Alipay's do."""
 
+import io
 import json
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlsplit
@@ -280,3 +281,27 @@ def test_sdk_round_trip_through_http(live_server, alipay_sdk, merchant):
                                                     notify_url=merchant.url)
     assert created["code"] == "10000"
     assert alipay_sdk.api_alipay_trade_query(out_trade_no="H1")["sub_code"] == "ACQ.TRADE_NOT_EXIST"
+
+
+def test_renotify_command_delivers_due_retries(alipay_api, merchant):
+    from django.core.management import call_command
+
+    merchant.answers = [(500, b"")]
+    pay(alipay_api.client, page_pay(alipay_api, merchant)["Location"])
+    notification = SandboxNotification.objects.get()
+    SandboxNotification.objects.filter(pk=notification.pk).update(next_attempt_at=notification.created_at)
+    out = io.StringIO()
+    call_command("sandbox_renotify", stdout=out)
+    assert out.getvalue().strip() == "1 notification(s) acknowledged"
+    notification.refresh_from_db()
+    assert notification.delivered_at is not None and len(merchant.received) == 2
+
+
+def test_closing_a_wap_trade_notifies_trade_closed(alipay_api, alipay_sdk, merchant):
+    biz = {"out_trade_no": "WC1", "total_amount": "5.00", "subject": "s", "product_code": "QUICK_WAP_WAY",
+           "quit_url": "http://127.0.0.1:9/quit/"}
+    alipay_api.get("alipay.trade.wap.pay", biz, notify_url=merchant.url)
+    assert alipay_api.call("alipay.trade.close", {"out_trade_no": "WC1"})["code"] == "10000"
+    [closed] = merchant.forms()
+    assert closed["trade_status"] == "TRADE_CLOSED" and "refund_fee" not in closed and "gmt_close" in closed
+    assert sdk_verifies(alipay_sdk, closed)
