@@ -71,7 +71,7 @@ def test_annual_report_figures_show_matches_and_differences_openly(post, report_
     assert "1,191,516.30" in html and "一致" in html
     # Published 10.00 disbursed, ledger 0.00: the difference of −10.00 is shown.
     assert "-10.00" in html and "不一致" in html
-    assert "账本不计算此项" in html
+    assert "10 个" in html and "非金额" in html
     assert "/fund/2021/figures.csv" in html and "/fund/ledger.json?year=2021" in html
     assert "收入：按渠道" in html and 'class="ledger-bar"' in html
 
