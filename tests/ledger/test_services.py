@@ -157,3 +157,12 @@ def test_source_total_sums_in_the_database_net_of_reversals(post):
     post(EntryKind.CORRECTION, "20.00", reverses=wrong)
     assert source_total(kind=EntryKind.DONATION, source="donation", source_refs=["A", "B"]) == Decimal("10.00")
     assert source_total(kind=EntryKind.DONATION, source="donation", source_refs=[]) == Decimal("0.00")
+
+
+def test_source_total_accepts_a_queryset_of_refs(post):
+    post(EntryKind.DONATION, "10.00", source="donation", source_ref="A")
+    post(EntryKind.DONATION, "20.00", source="donation", source_ref="B")
+    post(EntryKind.REFUND, "5.00", source="refund", source_ref="A")
+    refs = LedgerEntry.objects.filter(kind=EntryKind.DONATION, source_ref__in=["A", "B"]).values("source_ref")
+    assert source_total(kind=EntryKind.DONATION, source="donation", source_refs=refs) == Decimal("30.00")
+    assert source_total(kind=EntryKind.REFUND, source="refund", source_refs=["A"]) == Decimal("5.00")
