@@ -1,5 +1,7 @@
 """Payment gateways behind one interface, chosen by name from settings at call time."""
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -22,21 +24,28 @@ def gateway_get(name: str) -> PaymentGateway:
     """The configured gateway called ``name``; refuses one that settings do not enable."""
     if not gateway_enabled(name) or name not in ONLINE_GATEWAYS:
         raise ImproperlyConfigured(f"支付方式 {name!r} 未启用")
+    # Settings are read on every call; parsing RSA keys is slow, so a gateway is built once per configuration.
+    return _gateway_build(name, tuple(getattr(settings, key) for key in REQUIRED_SETTINGS[name]))
+
+
+@lru_cache(maxsize=8)
+def _gateway_build(name, values):
+    config = dict(zip(REQUIRED_SETTINGS[name], values, strict=True))
     if name == "alipay":
         from donations.gateways.alipay import AlipayGateway
 
         return AlipayGateway(
-            app_id=settings.ALIPAY_APP_ID, seller_id=settings.ALIPAY_SELLER_ID,
-            app_private_key=settings.ALIPAY_APP_PRIVATE_KEY, alipay_public_key=settings.ALIPAY_PUBLIC_KEY,
-            gateway_url=settings.ALIPAY_GATEWAY_URL,
+            app_id=config["ALIPAY_APP_ID"], seller_id=config["ALIPAY_SELLER_ID"],
+            app_private_key=config["ALIPAY_APP_PRIVATE_KEY"], alipay_public_key=config["ALIPAY_PUBLIC_KEY"],
+            gateway_url=config["ALIPAY_GATEWAY_URL"],
         )
     from donations.gateways.wechatpay import WechatPayGateway
 
     return WechatPayGateway(
-        mchid=settings.WECHATPAY_MCHID, appid=settings.WECHATPAY_APPID,
-        private_key=settings.WECHATPAY_PRIVATE_KEY, cert_serial_no=settings.WECHATPAY_CERT_SERIAL_NO,
-        apiv3_key=settings.WECHATPAY_APIV3_KEY, public_key=settings.WECHATPAY_PUBLIC_KEY,
-        public_key_id=settings.WECHATPAY_PUBLIC_KEY_ID, base_url=settings.WECHATPAY_BASE_URL,
+        mchid=config["WECHATPAY_MCHID"], appid=config["WECHATPAY_APPID"],
+        private_key=config["WECHATPAY_PRIVATE_KEY"], cert_serial_no=config["WECHATPAY_CERT_SERIAL_NO"],
+        apiv3_key=config["WECHATPAY_APIV3_KEY"], public_key=config["WECHATPAY_PUBLIC_KEY"],
+        public_key_id=config["WECHATPAY_PUBLIC_KEY_ID"], base_url=config["WECHATPAY_BASE_URL"],
     )
 
 

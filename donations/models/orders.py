@@ -49,6 +49,9 @@ class Channel(models.TextChoices):
 class Donation(models.Model):
     """One gift as an order: amount, donor's wishes, and where it stands with the gateway."""
 
+    # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
+    wagtail_reference_index_ignore = True
+
     campaign = models.ForeignKey(
         "donations.CampaignPage", verbose_name="募捐活动", on_delete=models.PROTECT, related_name="donations"
     )
@@ -122,6 +125,9 @@ class Donation(models.Model):
 class DonationEvent(models.Model):
     """One transition of an order, with what caused it and the raw gateway payload: the audit trail."""
 
+    # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
+    wagtail_reference_index_ignore = True
+
     donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="events")
     from_status = models.CharField(max_length=20, choices=DonationStatus.choices)
     to_status = models.CharField(max_length=20, choices=DonationStatus.choices)
@@ -157,6 +163,9 @@ class NotificationOutcome(models.TextChoices):
 
 class GatewayNotification(models.Model):
     """A notification exactly as received, stored before anything else and untrusted until verified."""
+
+    # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
+    wagtail_reference_index_ignore = True
 
     gateway = models.CharField(max_length=20, choices=Gateway.choices)
     received_at = models.DateTimeField(auto_now_add=True)

@@ -6,6 +6,9 @@ from django.db import models
 class ReceiptCounter(models.Model):
     """The last receipt number used in a year; its row is locked while the next number is taken."""
 
+    # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
+    wagtail_reference_index_ignore = True
+
     year = models.PositiveSmallIntegerField(primary_key=True)
     last_serial = models.PositiveIntegerField(default=0)
 
@@ -18,6 +21,9 @@ class ReceiptCounter(models.Model):
 
 class Receipt(models.Model):
     """The donation certificate of one paid gift: number, unguessable download token, issue time."""
+
+    # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
+    wagtail_reference_index_ignore = True
 
     donation = models.OneToOneField("donations.Donation", on_delete=models.PROTECT, related_name="receipt")
     year = models.PositiveSmallIntegerField()

@@ -6,6 +6,9 @@ from django.db import models
 class ReconciliationRun(models.Model):
     """One comparison of one gateway's statement for one day; every mismatch is listed for finance staff."""
 
+    # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
+    wagtail_reference_index_ignore = True
+
     gateway = models.CharField("支付方式", max_length=20)
     day = models.DateField("对账日期")
     ran_at = models.DateTimeField("对账时间", auto_now_add=True)

@@ -16,6 +16,9 @@ class RefundStatus(models.TextChoices):
 class Refund(models.Model):
     """A refund with the idempotency number the gateway uses to refund once however often it is retried."""
 
+    # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
+    wagtail_reference_index_ignore = True
+
     donation = models.ForeignKey("donations.Donation", on_delete=models.PROTECT, related_name="refunds")
     out_request_no = models.CharField("退款请求号", max_length=64, unique=True)
     amount = models.DecimalField("退款金额（元）", max_digits=14, decimal_places=2)

@@ -31,6 +31,43 @@ def _fresh_rate_limits():
     cache.clear()
 
 
+def restore_wagtail_base():
+    """What Wagtail's and our migrations create, put back when a transactional test elsewhere flushed it."""
+    import importlib
+
+    from django.apps import apps
+    from django.conf import settings as django_settings
+    from wagtail.models import Collection, Locale, Page
+
+    Locale.objects.get_or_create(language_code=django_settings.LANGUAGE_CODE)
+    if not Collection.get_first_root_node():
+        Collection.add_root(name="Root")
+    if not Page.get_first_root_node():
+        Page.add_root(instance=Page(title="Root", slug="root"))
+    importlib.import_module("ledger.migrations.0002_finance_group_and_chain_head").create_finance_group(apps, None)
+    importlib.import_module("donations.migrations.0003_finance_permissions").grant(apps, None)
+
+
+@pytest.fixture
+def wagtail_base(db):
+    restore_wagtail_base()
+
+
+@pytest.fixture
+def transactional_base(transactional_db):
+    restore_wagtail_base()
+
+
+@pytest.fixture
+def home(wagtail_base, home):
+    return home
+
+
+@pytest.fixture
+def demo_site(wagtail_base, demo_site):
+    return demo_site
+
+
 @pytest.fixture
 def keys():
     return sandbox_keys(settings.GATEWAY_SANDBOX_KEYS_FILE)

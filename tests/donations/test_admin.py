@@ -14,14 +14,14 @@ from tests.donations.conftest import make_donation, post_alipay
 
 
 @pytest.fixture
-def finance_user(django_user_model):
+def finance_user(wagtail_base, django_user_model):
     user = django_user_model.objects.create_user("cashier", password="pw")
     user.groups.add(Group.objects.get(name="财务"))
     return user
 
 
 @pytest.fixture
-def plain_staff(django_user_model):
+def plain_staff(wagtail_base, django_user_model):
     from django.contrib.auth.models import Permission
 
     user = django_user_model.objects.create_user("editor", password="pw")

@@ -20,8 +20,8 @@ pytestmark = [
 ]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_fifty_concurrent_duplicate_notifications_credit_once(campaign, alipay_notification):
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_duplicate_notifications_credit_once(transactional_base, campaign, alipay_notification):
     donation = make_donation(campaign, email="donor@example.com")
     params = alipay_notification(donation)
     barrier = threading.Barrier(COPIES)

@@ -193,8 +193,8 @@ def test_raised_comes_from_the_ledger_less_refunds(client, campaign, alipay_noti
     assert totals["raised"] == Decimal("200.00") and totals["donors"] == 1 and totals["progress_percent"] == 2
 
 
-def test_return_page_never_settles_on_the_redirect_alone(client, campaign, alipay_notification, live_server,
-                                                         settings):
+def test_return_page_never_settles_on_the_redirect_alone(transactional_base, client, campaign, alipay_notification,
+                                                         live_server, settings):
     """A correctly signed return URL leaves the order pending while the gateway says it is not paid."""
     settings.ALIPAY_GATEWAY_URL = live_server.url + "/sandbox/alipay/gateway.do"
     donation = make_donation(campaign)

@@ -18,11 +18,11 @@ from donations.tasks import donations_close_stale
 from ledger.models import LedgerEntry
 from tests.donations.conftest import make_donation
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sandbox(live_server, settings):
+def sandbox(transactional_base, live_server, settings):
     """Point our clients and callbacks at the live test server, where the sandbox gateway runs."""
     settings.SITE_BASE_URL = live_server.url
     settings.ALIPAY_GATEWAY_URL = live_server.url + "/sandbox/alipay/gateway.do"
@@ -170,7 +170,7 @@ def test_stale_pending_orders_are_closed_but_paid_ones_kept(sandbox, campaign, s
     assert Receipt.objects.filter(donation=paid_late).exists()
 
 
-def test_offline_transfer_is_paid_at_once_with_its_voucher(campaign, django_user_model):
+def test_offline_transfer_is_paid_at_once_with_its_voucher(transactional_base, campaign, django_user_model):
     from django.core.files.base import ContentFile
     from wagtail.documents.models import Document
 
