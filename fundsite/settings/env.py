@@ -48,6 +48,7 @@ VARIABLES = {
     "MEDIA_ROOT": ("path", "./media", "uploaded images and documents"),
     "STATIC_ROOT": ("path", "./staticfiles", "collected static files"),
     "EMAIL_URL": ("str", "console", "console, or smtp://user:pass@host:port"),
+    "EMAIL_USE_TLS": ("bool", "true", "STARTTLS for the SMTP connection"),
     "DEFAULT_FROM_EMAIL": ("str", "noreply@localhost", "sender of receipts"),
     "SEARCH_BACKEND": ("str", "database", "database or elasticsearch"),
     "ELASTICSEARCH_URL": ("url", "", "Elasticsearch address when SEARCH_BACKEND=elasticsearch"),
@@ -72,5 +73,7 @@ VARIABLES = {
     "DONATION_CREATE_RATE": ("rate", "20/h", "donation orders one client may create (n/s, n/m, n/h)"),
     "DONATION_LOOKUP_RATE": ("rate", "10/h", "donor lookups one client may make"),
     "GATEWAY_SANDBOX_KEYS_FILE": ("path", "./var/sandbox_keys.json", "dev/test only: the sandbox gateway's generated keys"),
+    "SECURE_SSL_REDIRECT": ("bool", "true", "production: redirect plain HTTP to HTTPS (off when a proxy does it)"),
+    "SECURE_HSTS_SECONDS": ("int", "31536000", "production: how long browsers must use HTTPS"),
     "PORT": ("int", "8000", "port for make run"),
 }

@@ -16,7 +16,10 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Wagtail's live preview shows the page in a same-origin frame, so DENY would break editing;
+# SAMEORIGIN still refuses every other site's frames.
 X_FRAME_OPTIONS = "SAMEORIGIN"
+SILENCED_SYSTEM_CHECKS = ["security.W019"]
 
 # The sandbox gateway is a pretend Alipay/WeChat Pay: production can never enable it.
 GATEWAY_SANDBOX_ENABLED = False
