@@ -11,6 +11,7 @@ from django.db import connection
 from ledger.hashing import entry_digest
 from ledger.models import EntryKind, LedgerEntry, LedgerImmutableError
 from ledger.selectors import chain_verify
+from tests.ledger.tampering import raw_sql
 
 pytestmark = pytest.mark.django_db
 TABLE = LedgerEntry._meta.db_table
@@ -26,9 +27,7 @@ def chain(post, project):
     return list(LedgerEntry.objects.order_by("id"))
 
 
-def _sql(statement, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+_sql = raw_sql
 
 
 def _problems():
@@ -145,3 +144,14 @@ def test_verify_command_shows_progress_on_long_runs(chain, capsys):
     call_command("ledger_verify", chunk_size=2)
     err = capsys.readouterr().err
     assert "2/5" in err and "4/5" in err
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only")
+@pytest.mark.parametrize("statement", [f"UPDATE {TABLE} SET amount = 1 WHERE id = 2", f"DELETE FROM {TABLE} WHERE id = 2"])  # noqa: S608
+def test_postgresql_refuses_raw_update_and_delete(chain, statement):
+    from django.db import DatabaseError, transaction
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert chain_verify()["problems"] == []

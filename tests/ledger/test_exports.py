@@ -135,12 +135,9 @@ def test_public_verify_page_reports_an_intact_chain(client, entries):
 
 
 def test_public_verify_page_names_a_tampered_entry(client, entries):
-    from django.db import connection
+    from tests.ledger.tampering import TABLE, raw_sql
 
-    from ledger.models import LedgerEntry
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {LedgerEntry._meta.db_table} SET memo = 'x' WHERE id = 2")  # noqa: S608
+    raw_sql(f"UPDATE {TABLE} SET memo = 'x' WHERE id = 2")  # noqa: S608
     page = client.get("/fund/verify/").content.decode()
     assert "核验未通过" in page and "记录 #2" in page
 
