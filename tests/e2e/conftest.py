@@ -36,9 +36,11 @@ def ensure_wagtail_root():
     """Wagtail's root page, root collection and default locale come from its migrations; a
     transactional test's flush removes them, so put them back when an earlier test emptied the database."""
     from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
     from wagtail.coreutils import get_supported_content_language_variant
     from wagtail.models import Collection, Locale, Page
 
+    ContentType.objects.clear_cache()  # the flush re-created content types under new ids
     if not Collection.objects.exists():
         Collection.add_root(name="Root")
     if Page.objects.filter(depth=1).exists():
