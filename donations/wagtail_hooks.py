@@ -2,19 +2,21 @@
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.auth import permission_required
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, PageChooserPanel
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 
-from donations import services
+from donations import selectors, services
 from donations.admin_forms import OfflineTransferForm, ReconciliationForm, RefundRequestForm
 from donations.models import Donation, GatewayNotification, ReconciliationRun, Refund
 from donations.services_reconcile import reconciliation_run
@@ -201,10 +203,38 @@ def official_receipt_issue(request, pk):
         messages.error(request, "；".join(error.messages))
     else:
         messages.success(request, f"已记录：订单 {donation.out_trade_no} 的捐赠票据已开具。")
-    return redirect(reverse("donations_donation:inspect", args=[donation.pk]))
+    return redirect(reverse("donations_official_receipts"))
+
+
+@permission_required("donations.change_donation")
+def official_receipt_requests(request):
+    """Donors' requests for the official receipt, pending first, so none is forgotten."""
+    status = "issued" if request.GET.get("status") == "issued" else "pending"
+    requests = selectors.official_receipt_requests(issued=status == "issued").order_by("paid_at")
+    return TemplateResponse(request, "donations/admin/official_receipts.html", {
+        "requests": requests[:500], "status": status,
+        "pending_count": selectors.official_receipt_requests(issued=False).count(),
+    })
 
 
 @hooks.register("register_admin_urls")
 def register_official_receipt_urls():
-    return [path("donations/official-receipt/<int:pk>/issue/", official_receipt_issue,
-                 name="donations_official_receipt_issue")]
+    return [
+        path("donations/official-receipts/", official_receipt_requests, name="donations_official_receipts"),
+        path("donations/official-receipt/<int:pk>/issue/", official_receipt_issue,
+             name="donations_official_receipt_issue"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def official_receipts_menu_item():
+    return AdminOnlyIfPermittedMenuItem(
+        "捐赠票据", reverse("donations_official_receipts"), icon_name="doc-full", order=261,
+    )
+
+
+class AdminOnlyIfPermittedMenuItem(MenuItem):
+    """Shown only to users who may mark receipts issued (finance staff)."""
+
+    def is_shown(self, request):
+        return request.user.has_perm("donations.change_donation")

@@ -41,6 +41,7 @@ def test_finance_sees_orders_and_notifications(client, finance_user, donation):
 def test_staff_without_the_finance_role_cannot_see_or_record(client, plain_staff, donation):
     client.force_login(plain_staff)
     assert client.get(reverse("donations_donation:index")).status_code in (302, 403)
+    assert client.get(reverse("donations_official_receipts")).status_code in (302, 403)
     response = client.post(reverse("donations_official_receipt_issue", args=[donation.pk]))
     assert response.status_code in (302, 403)
     donation.refresh_from_db()
@@ -77,8 +78,14 @@ def test_finance_marks_the_official_receipt_issued(client, finance_user, campaig
                              phone="13800001111")
     post_alipay(client, alipay_notification(donation))
     client.force_login(finance_user)
+    pending = client.get(reverse("donations_official_receipts"))
+    assert pending.status_code == 200 and donation.out_trade_no in pending.content.decode()
     response = client.post(reverse("donations_official_receipt_issue", args=[donation.pk]))
     assert response.status_code == 302
+    row_link = reverse("donations_donation:inspect", args=[donation.pk])
+    assert row_link not in client.get(reverse("donations_official_receipts")).content.decode()
+    issued = client.get(reverse("donations_official_receipts") + "?status=issued").content.decode()
+    assert row_link in issued
     donation.refresh_from_db()
     assert donation.official_receipt_issued_at and donation.official_receipt_issued_by == finance_user
     assert donation.events.filter(cause__contains="捐赠票据").count() == 1
