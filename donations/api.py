@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 
 from donations import selectors, services
@@ -80,7 +80,7 @@ class ErrorOut(Schema):
           summary="创建捐赠订单", auth=None)
 def donation_create(request, payload: DonationIn):
     if rate_limit_hit(scope="give", key=client_ip(request), rate=settings.DONATION_CREATE_RATE):
-        return 429, {"detail": "提交过于频繁，请稍后再试。"}
+        return Status(429, {"detail": "提交过于频繁，请稍后再试。"})
     campaign = get_object_or_404(CampaignPage.objects.live().public(), pk=payload.campaign_id)
     data = payload.dict()
     data.pop("campaign_id")
@@ -88,13 +88,13 @@ def donation_create(request, payload: DonationIn):
         donation = services.donation_create(campaign=campaign, **data)
         start = services.donation_start_payment(donation=donation, client_ip=client_ip(request))
     except ValidationError as exc:
-        return 400, {"detail": exc.message_dict if hasattr(exc, "error_dict") else exc.messages}
+        return Status(400, {"detail": exc.message_dict if hasattr(exc, "error_dict") else exc.messages})
     except GatewayError:
-        return 502, {"detail": "支付平台暂时无法下单，请稍后再试。"}
-    return 201, {
+        return Status(502, {"detail": "支付平台暂时无法下单，请稍后再试。"})
+    return Status(201, {
         "out_trade_no": donation.out_trade_no, "token": donation.resume_token, "status": donation.status,
         "amount": donation.amount, "redirect_url": start.redirect_url, "qr_code": start.qr_code,
-    }
+    })
 
 
 @api.get("/donations/{token}", response=StatusOut, summary="查询订单状态")

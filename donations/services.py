@@ -294,6 +294,11 @@ def notification_store(*, gateway: str, headers: dict, body: str, remote_addr=No
     return GatewayNotification.objects.create(gateway=gateway, headers=headers, body=body, remote_addr=remote_addr)
 
 
+def notification_refuse(*, notification: GatewayNotification, reason: str) -> None:
+    """Record why a stored notification was refused before verification (e.g. its gateway is not enabled)."""
+    _finish(notification, NotificationOutcome.REJECTED, reason)
+
+
 def _finish(notification, outcome, error=""):
     GatewayNotification.objects.filter(pk=notification.pk).update(
         outcome=outcome, error=error, processed_at=timezone.now(), verified=notification.verified,

@@ -39,7 +39,7 @@ def _notify(request, gateway_name):
         gateway=gateway_name, headers=headers, body=body, remote_addr=request.META.get("REMOTE_ADDR") or None
     )
     if not gateway_enabled(gateway_name):
-        services._finish(notification, "rejected", "支付方式未启用")
+        services.notification_refuse(notification=notification, reason="支付方式未启用")
         return HttpResponse("failure", status=404)
     params = request.POST.dict() if gateway_name == Gateway.ALIPAY else {}
     return _gateway_response(services.notification_process(notification=notification, params=params))

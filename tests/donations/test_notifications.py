@@ -282,3 +282,14 @@ def test_wechatpay_refund_notification_records_the_refund(client, keys, wx_donat
     wx_donation.refresh_from_db()
     assert wx_donation.refunded_amount == Decimal("20.00")
     assert wx_donation.status == DonationStatus.PARTIALLY_REFUNDED
+
+
+def test_notification_for_a_gateway_not_enabled_is_stored_and_refused(client, donation, alipay_notification,
+                                                                       settings):
+    settings.PAYMENT_GATEWAYS = ["wechatpay"]
+    before = snapshot(donation)
+    response = post_alipay(client, alipay_notification(donation))
+    assert response.status_code == 404 and response.content != b"success"
+    assert snapshot(donation) == before
+    stored = GatewayNotification.objects.get()
+    assert stored.outcome == "rejected" and "未启用" in stored.error and stored.body
