@@ -28,6 +28,7 @@ def rate_limit_hit(*, scope: str, key: str, rate: str) -> bool:
 
 
 def client_ip(request) -> str:
-    # Behind the reverse proxy the client is the first X-Forwarded-For address (nginx sets it).
+    # Behind nginx (proxy_add_x_forwarded_for) the last address is the one nginx saw; earlier ones are
+    # whatever the client claimed, so they must not decide whose limit is spent.
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR", "")
+    return forwarded.split(",")[-1].strip() if forwarded else request.META.get("REMOTE_ADDR", "")

@@ -18,7 +18,8 @@ DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safa
 def give(client, campaign, ua=DESKTOP_UA, **fields):
     data = {"amount": "100", "method": "alipay", "donor_name": "李四"}
     data.update(fields)
-    return client.post(reverse("donations:give", args=[campaign.pk]), data, HTTP_USER_AGENT=ua)
+    meta = {k: data.pop(k) for k in list(data) if k.startswith("HTTP_")}
+    return client.post(reverse("donations:give", args=[campaign.pk]), data, HTTP_USER_AGENT=ua, **meta)
 
 
 def test_campaign_page_shows_progress_fundraiser_and_form(client, campaign):
@@ -204,3 +205,10 @@ def test_return_page_never_settles_on_the_redirect_alone(transactional_base, cli
     donation.refresh_from_db()
     assert donation.status == DonationStatus.PENDING
     assert donation_sync(donation=donation).status == DonationStatus.PENDING
+
+
+def test_rate_limit_cannot_be_dodged_by_a_forged_forwarded_for_header(client, campaign, settings):
+    settings.DONATION_CREATE_RATE = "1/h"
+    assert give(client, campaign, HTTP_X_FORWARDED_FOR="1.1.1.1, 10.0.0.9").status_code == 302
+    assert give(client, campaign, HTTP_X_FORWARDED_FOR="2.2.2.2, 10.0.0.9").status_code == 429
+    assert Donation.objects.count() == 1
