@@ -18,7 +18,8 @@ def format_amount(amount):
 
 
 def format_recorded_at(moment):
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC to the second as YYYY-MM-DDTHH:MM:SSZ (isoformat: several times faster than strftime)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def hashed_record(values):
