@@ -188,11 +188,10 @@ def _post_donation_to_ledger(donation):
     from ledger.services import entry_record
 
     campaign = donation.campaign
-    project = campaign.project
     entry_record(
         kind="donation", amount=donation.amount, occurred_on=timezone.localdate(donation.paid_at),
         memo=f"{campaign.title}：{Gateway(donation.gateway).label}捐赠，订单 {donation.out_trade_no}",
-        project_id=project.pk if project else None, source="donation", source_ref=donation.out_trade_no,
+        project_id=campaign.project_id, source="donation", source_ref=donation.out_trade_no,
         recorded_by=donation.recorded_by, voucher=donation.voucher,
     )
 
@@ -200,8 +199,10 @@ def _post_donation_to_ledger(donation):
 def _receipt_allocate(donation) -> Receipt:
     """The next gap-free number of the payment's year, taken under a lock on that year's counter row."""
     year = timezone.localtime(donation.paid_at).year
-    ReceiptCounter.objects.get_or_create(year=year)
-    counter = ReceiptCounter.objects.select_for_update().get(year=year)
+    counter = ReceiptCounter.objects.select_for_update().filter(year=year).first()
+    if counter is None:  # the year's first receipt: create the row (a racing creator is caught), then lock it
+        ReceiptCounter.objects.get_or_create(year=year)
+        counter = ReceiptCounter.objects.select_for_update().get(year=year)
     counter.last_serial += 1
     counter.save(update_fields=["last_serial"])
     return Receipt.objects.create(
@@ -341,7 +342,8 @@ def _notification_apply(gateway, verified, notification):
     if apply is None:
         return NotificationOutcome.IGNORED
     with transaction.atomic():
-        donation = Donation.objects.select_for_update().filter(
+        # Lock the order row only (of=self); its campaign comes along in the same query.
+        donation = Donation.objects.select_related("campaign").select_for_update(of=("self",)).filter(
             out_trade_no=verified.out_trade_no, gateway=verified.gateway
         ).first()
         if donation is None:
@@ -418,11 +420,10 @@ def _refund_settle(refund, *, donation, data, notification=None, actor=None):
     refund.status, refund.completed_at, refund.error = RefundStatus.SUCCEEDED, timezone.now(), ""
     refund.gateway_response = data
     refund.save(update_fields=["status", "completed_at", "gateway_response", "error"])
-    project = donation.campaign.project
     entry_record(
         kind="refund", amount=refund.amount, occurred_on=timezone.localdate(),
         memo=f"退还捐赠：订单 {donation.out_trade_no}，{refund.reason}",
-        project_id=project.pk if project else None, source="refund", source_ref=refund.out_request_no,
+        project_id=donation.campaign.project_id, source="refund", source_ref=refund.out_request_no,
         recorded_by=actor,
     )
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField
@@ -66,6 +67,13 @@ class CampaignPage(Page):
 
         parent = self.get_parent().specific
         return parent if isinstance(parent, ProjectPage) else None
+
+    @cached_property
+    def project_id(self):
+        """The project's page id in one query (the parent's tree path), for posting to the ledger."""
+        from cms_pages.models import ProjectPage
+
+        return ProjectPage.objects.filter(path=self.path[: -self.steplen]).values_list("pk", flat=True).first()
 
     def preset_amount_list(self):
         amounts = []

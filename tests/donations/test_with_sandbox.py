@@ -89,6 +89,16 @@ def test_wechatpay_native_end_to_end(sandbox, campaign):
     assert GatewayNotification.objects.filter(gateway="wechatpay", outcome="processed").count() == 1
 
 
+def test_wechatpay_h5_on_a_phone_end_to_end(sandbox, campaign):
+    donation = make_donation(campaign, gateway="wechatpay", channel="h5", amount="12.34")
+    start = services.donation_start_payment(donation=donation, client_ip="203.0.113.7")
+    assert start.redirect_url and not start.qr_code
+    cashier_pay(start.redirect_url)
+    donation.refresh_from_db()
+    assert donation.status == DonationStatus.PAID
+    assert LedgerEntry.objects.get(source_ref=donation.out_trade_no).amount == Decimal("12.34")
+
+
 def _paid(sandbox, campaign, amount="100.00", gateway="alipay", channel="page"):
     donation = make_donation(campaign, amount=amount, gateway=gateway, channel=channel)
     start = services.donation_start_payment(donation=donation)
