@@ -44,6 +44,7 @@ def _option_label(outcome, name, value):
 
 @require_GET
 def search_page(request):
+    """/search/?q=…&kind=…&category=…&year=…&district=…&status=…&sort=relevance|newest&page=N"""
     params, messages = search_params_parse(request.GET)
     outcome = page_search(params=params)
     outcome.messages[:0] = messages
@@ -58,8 +59,7 @@ def search_page(request):
         "outcome": outcome, "params": params, "sorts": links["sorts"], "active_filters": links["active_filters"],
         "pages": pages, "clear_filters_url": state_url(params, **dict.fromkeys(params.filters)),
     }
-    status = 200
-    response = render(request, "search/search_page.html", context, status=status)
+    response = render(request, "search/search_page.html", context)
     # Results depend on the query only, never on who asks; let caches keep them briefly.
     response["Cache-Control"] = "public, max-age=60"
     return response

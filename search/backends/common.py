@@ -5,16 +5,15 @@ token, so stock search finds almost nothing in Chinese. Here every text is
 analysed in Python (``search.analysis``) before it reaches the database: the
 index stores space-separated tokens, and queries are rewritten into the same
 tokens. Matching stays in the database (FTS5 ``MATCH``; tsvector ``@@`` with the
-GIN index); ranking is a token-presence score computed with ``LIKE`` on the
-stored tokens, identical on SQLite and PostgreSQL, so both give the same order.
+GIN index); ranking is a token-presence score answered by that same index,
+identical on SQLite and PostgreSQL, so both give the same order.
 
 Being a modelsearch backend, it serves Wagtail's own admin search too, and
 modelsearch's signal handlers keep it current on publish, unpublish, move and delete.
 """
 
-from django.db.models import Case, F, FloatField, TextField, Value, When
-from django.db.models.functions import Concat, Length
-from django.db.models.lookups import Contains
+from django.db.models import Case, FloatField, Value, When
+from django.db.models.functions import Length
 from django.utils.html import strip_tags
 from modelsearch.backends.base import EmptySearchResults
 from modelsearch.conf import get_app_config
@@ -68,20 +67,19 @@ def positive_tokens(query):
     return []
 
 
-def token_score(query, title_lookup, body_lookup):
+def token_score(query, *, title_length, in_title, in_body):
     """Score = sum over query tokens of TITLE_WEIGHT if in the title plus BODY_WEIGHT if in the body.
 
+    ``in_title(token)`` and ``in_body(token)`` give a condition answered by the
+    database's own full-text index, so presence means the same on every backend.
     A bonus below 1 for a shorter title breaks ties the way a reader expects: the
     project before the story that repeats its name in a longer title.
     """
-    score = Value(1.0, output_field=FloatField()) / (Value(2.0, output_field=FloatField()) + Length(F(title_lookup)))
+    score = Value(1.0, output_field=FloatField()) / (Value(2.0, output_field=FloatField()) + Length(title_length))
     for token in dict.fromkeys(positive_tokens(query)):
-        for lookup, weight in ((title_lookup, TITLE_WEIGHT), (body_lookup, BODY_WEIGHT)):
-            padded = Concat(Value(" "), F(lookup), Value(" "), output_field=TextField())
+        for present, weight in ((in_title, TITLE_WEIGHT), (in_body, BODY_WEIGHT)):
             score = score + Case(
-                When(Contains(padded, Value(f" {token} ")), then=Value(weight)),
-                default=Value(0.0),
-                output_field=FloatField(),
+                When(present(token), then=Value(weight)), default=Value(0.0), output_field=FloatField(),
             )
     return score
 

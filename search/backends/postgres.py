@@ -1,7 +1,7 @@
 """PostgreSQL tsvector (GIN) with Chinese analysis and the same score as SQLite."""
 
-from django.contrib.postgres.search import SearchVector
-from django.db.models import TextField, Value
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db.models import Q, TextField, Value
 from modelsearch.backends.database.postgres import postgres as stock
 from modelsearch.utils import get_content_type_pk
 
@@ -14,6 +14,18 @@ from search.backends.common import (
 
 # Tokens are already analysed: the 'simple' configuration only lower-cases, never stems.
 TS_CONFIG = "simple"
+
+
+def _present(lookup):
+    """Condition: the tsvector at ``lookup`` holds the token (answered by the GIN index's tsvector)."""
+    return lambda token: Q(**{lookup: SearchQuery(token, search_type="plain", config=TS_CONFIG)})
+
+
+def postgres_score(query):
+    return token_score(
+        query, title_length="index_entries__title_text",
+        in_title=_present("index_entries__title"), in_body=_present("index_entries__body"),
+    )
 
 
 def _vector(text):
@@ -63,7 +75,7 @@ class ChinesePostgresSearchQueryCompiler(stock.PostgresSearchQueryCompiler):
         return self.get_index_vectors(search_query)
 
     def _build_rank_expression(self, vectors, config):
-        return token_score(self.query, "index_entries__title_text", "index_entries__body_text")
+        return postgres_score(self.query)
 
 
 class ChinesePostgresAutocompleteQueryCompiler(stock.PostgresAutocompleteQueryCompiler):
@@ -73,7 +85,7 @@ class ChinesePostgresAutocompleteQueryCompiler(stock.PostgresAutocompleteQueryCo
         return self.get_index_vectors(search_query)
 
     def _build_rank_expression(self, vectors, config):
-        return token_score(self.query, "index_entries__title_text", "index_entries__body_text")
+        return postgres_score(self.query)
 
 
 class ChinesePostgresSearchBackend(AnalysedBackendMixin, stock.PostgresSearchBackend):
