@@ -182,6 +182,15 @@ def income_by_channel(*, start: date | None = None, end: date | None = None) -> 
     return [_money(row) for row in rows]
 
 
+def project_approvals(*, project_id: int, limit: int | None = None):
+    """A project's grant approvals with any reversal, newest first (one query)."""
+    entries = (
+        LedgerEntry.objects.filter(project_id=project_id, kind=EntryKind.GRANT_APPROVAL)
+        .select_related("voucher", "reversed_by").order_by("-occurred_on", "-id")
+    )
+    return entries[:limit] if limit else entries
+
+
 def project_disbursements(*, project_id: int, limit: int | None = None):
     """A project's disbursements with their vouchers, newest first (one query)."""
     entries = (

@@ -34,15 +34,16 @@ def with_bars(rows, name, value, labels=None):
     return chart
 
 
-# A project page lists this many recent disbursements; the full list is a download.
+# A project page lists this many recent approvals and disbursements; the full list is a download.
 DISBURSEMENTS_SHOWN = 50
 
 
 @register.inclusion_tag("ledger/tags/project_fund_flow.html")
 def project_fund_flow(page):
-    """Approved, disbursed, payable and every disbursement of one project (two queries)."""
+    """Approved, disbursed, payable, and the recent approvals and disbursements of one project (three queries)."""
     return {
         "totals": selectors.project_totals(project_id=page.pk),
+        "approvals": list(selectors.project_approvals(project_id=page.pk, limit=DISBURSEMENTS_SHOWN)),
         "disbursements": list(selectors.project_disbursements(project_id=page.pk, limit=DISBURSEMENTS_SHOWN)),
         "shown": DISBURSEMENTS_SHOWN,
         "fund_url": reverse("ledger:fund"),

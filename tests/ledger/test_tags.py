@@ -29,10 +29,11 @@ def test_project_fund_flow_lists_disbursements_with_vouchers(post, project, tmp_
     from django.core.files.base import ContentFile
 
     voucher = Document.objects.create(title="拨付凭证", file=ContentFile(b"%PDF-1.4 test", name="voucher.pdf"))
-    post(EntryKind.GRANT_APPROVAL, "5000.00", project_id=project.id)
+    post(EntryKind.GRANT_APPROVAL, "5000.00", project_id=project.id, memo="2021 年度立项批准")
     post(EntryKind.DISBURSEMENT, "1200.50", project_id=project.id, occurred_on=date(2021, 7, 1), voucher=voucher)
     html = render("{% project_fund_flow page %}", page=project)
     assert "5,000.00" in html and "1,200.50" in html and "3,799.50" in html
+    assert "批准记录" in html and "2021 年度立项批准" in html
     assert "2021-07-01" in html and voucher.url in html
 
 
@@ -41,11 +42,11 @@ def test_project_fund_flow_query_count_does_not_grow_with_disbursements(
 ):
     post(EntryKind.GRANT_APPROVAL, "5000.00", project_id=project.id)
     post(EntryKind.DISBURSEMENT, "1.00", project_id=project.id)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         render("{% project_fund_flow page %}", page=project)
     for _ in range(20):
         post(EntryKind.DISBURSEMENT, "1.00", project_id=project.id)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         render("{% project_fund_flow page %}", page=project)
 
 
