@@ -71,6 +71,11 @@ PUBLISHED_FIGURE_LABELS = {
     "projects_ongoing": "在执行项目",
 }
 CATEGORY_FIGURE_KEYS = {"关爱老人": "invested-elderly", "关爱儿童": "invested-children"}
+# The renditions the public templates ask for (includes/picture.html and OpenGraph), made once
+# by the loader so the first visitor does not wait for them.
+TEMPLATE_RENDITIONS = [
+    f"format-{fmt}|fill-{size}" for fmt in ("webp", "jpeg") for size in ("400x267", "800x533", "1200x800")
+] + ["fill-1200x630|format-jpeg"]
 # Palette for generated illustrations, one hue per category.
 PALETTE = ["#b3261e", "#0969da", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#0a7f86", "#cf222e"]
 
@@ -186,6 +191,7 @@ def _illustrations(categories):
                 file=ImageFile(_illustration_png(index, category.slug), name=f"illustration-{category.slug}.png"),
             )
             image.save()
+            image.get_renditions(*TEMPLATE_RENDITIONS)
         images[name] = image
     return images
 

@@ -4,7 +4,6 @@ Every function here runs a bounded number of queries whatever the amount of cont
 """
 
 from dataclasses import dataclass, field
-
 from datetime import timedelta
 
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
@@ -18,7 +17,6 @@ from cms_pages.models import (
     ProjectStatus,
     ProjectStoryPage,
 )
-
 
 # Chinese charity rules: running projects disclose progress at least every three months.
 DISCLOSURE_INTERVAL_DAYS = 92

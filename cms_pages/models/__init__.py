@@ -1,8 +1,7 @@
 """Content models, split by family; import from here."""
 
-from cms_pages.models.images import FundImage, FundRendition
-from cms_pages.models.snippets import Category, District, Organisation
 from cms_pages.models.home import FundSettings, HomeFeaturedProject, HomePage
+from cms_pages.models.images import FundImage, FundRendition
 from cms_pages.models.projects import (
     ProjectGalleryImage,
     ProjectIndexPage,
@@ -10,9 +9,10 @@ from cms_pages.models.projects import (
     ProjectPage,
     ProjectStatus,
 )
-from cms_pages.models.stories import ProjectStoryPage, StoryKind
 from cms_pages.models.reports import AnnualReportPage, DisclosureIndexPage, FigureRecord, PublishedFigure
+from cms_pages.models.snippets import Category, District, Organisation
 from cms_pages.models.standard import StandardPage
+from cms_pages.models.stories import ProjectStoryPage, StoryKind
 
 __all__ = [
     "AnnualReportPage", "Category", "DisclosureIndexPage", "District", "FundImage", "FundRendition",

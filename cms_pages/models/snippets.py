@@ -39,26 +39,8 @@ class Organisation(index.Indexed, models.Model):
         return self.name
 
 
-class Category(models.Model):
-    """A field of work (关爱老人, 文明交通 …) used to group projects and money."""
-
-    name = models.CharField("名称", max_length=50, unique=True)
-    slug = models.SlugField("网址标识", max_length=50, unique=True, allow_unicode=False)
-    sort_order = models.PositiveSmallIntegerField("排序", default=0)
-
-    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("sort_order")]
-
-    class Meta:
-        verbose_name = "项目类别"
-        verbose_name_plural = "项目类别"
-        ordering = ["sort_order", "name"]
-
-    def __str__(self):
-        return self.name
-
-
-class District(models.Model):
-    """A district or county of the city where a project works."""
+class ReferenceTerm(models.Model):
+    """A named, slugged, ordered term that projects are grouped and filtered by."""
 
     name = models.CharField("名称", max_length=50, unique=True)
     slug = models.SlugField("网址标识", max_length=50, unique=True)
@@ -67,9 +49,24 @@ class District(models.Model):
     panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("sort_order")]
 
     class Meta:
-        verbose_name = "区县"
-        verbose_name_plural = "区县"
+        abstract = True
         ordering = ["sort_order", "name"]
 
     def __str__(self):
         return self.name
+
+
+class Category(ReferenceTerm):
+    """A field of work (关爱老人, 文明交通 …) used to group projects and money."""
+
+    class Meta(ReferenceTerm.Meta):
+        verbose_name = "项目类别"
+        verbose_name_plural = "项目类别"
+
+
+class District(ReferenceTerm):
+    """A district or county of the city where a project works."""
+
+    class Meta(ReferenceTerm.Meta):
+        verbose_name = "区县"
+        verbose_name_plural = "区县"

@@ -180,3 +180,15 @@ def test_nginx_passes_what_the_production_settings_expect():
 def test_backup_scripts_refuse_to_run_without_a_folder(script):
     result = subprocess.run(["bash", f"deploy/{script}"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode != 0 and "usage" in result.stderr
+
+
+def test_redis_url_turns_on_the_shared_redis_cache(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fundsite.settings.dev", "REDIS_URL": "redis://127.0.0.1:6379/7",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    token = secrets.token_hex(8)
+    script = (f"from django.core.cache import caches; cache = caches['default']; cache.set('probe', '{token}', 30); "
+              "print(type(cache).__module__, cache.get('probe'))")
+    out = manage(env, "shell", "-c", script).stdout
+    assert "django_redis" in out and token in out
+    # A second process sees the value: the cache is shared, not per process.
+    assert token in manage(env, "shell", "-c", "from django.core.cache import cache; print(cache.get('probe'))").stdout
