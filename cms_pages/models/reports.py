@@ -160,6 +160,9 @@ class FigureRecord(models.Model):
         verbose_name = "公布数字记录"
         ordering = ["recorded_at", "pk"]
 
+    def __str__(self):
+        return f"{self.label}：{self.new_value}"
+
     def save(self, *args, **kwargs):
         if self.pk:
             raise ValueError("公布数字的记录只能追加，不能修改。")
