@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= fundsite.settings.dev
+# Gateways call back and receipts link to this address, so it follows PORT.
+export SITE_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test install lint check demo worker bench e2e-deps clean
 
@@ -19,12 +21,18 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
+	@# Search indexing and other background work queued by the loader, done before serving.
+	$(PY) manage.py db_worker --batch --queue-name '*' -v0
 	$(PY) manage.py collectstatic --no-input -v0
+	@# The task worker (indexing, receipts, payment retries) runs beside the web server.
+	$(PY) manage.py db_worker --queue-name '*' --no-reload -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 demo: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
+	$(PY) manage.py db_worker --batch --queue-name '*' -v0
 
 ## The whole test suite (SQLite by default; set DATABASE_URL=postgres://… for PostgreSQL).
 test: install e2e-deps
