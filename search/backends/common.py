@@ -105,3 +105,31 @@ class AnalysedBackendMixin:
         # read raw columns that were never analysed.
         kwargs["fields"] = None
         return super()._search(query_compiler_class, analysed, model_or_queryset, **kwargs)
+
+
+class IndexRankedResultsMixin:
+    """Results read from the compiler's ``ranked()`` (ids and scores, best first) when it can rank in the index."""
+
+    def _do_search(self):
+        compiler = self.query_compiler
+        if not compiler.can_rank_in_index():
+            return super()._do_search()
+        ranked = compiler.ranked(compiler.get_config(self.backend), self.start, self.stop)
+        pk_field = compiler.queryset.model._meta.pk
+        wanted = [pk_field.to_python(object_id) for object_id, _score in ranked]
+        objects = {str(obj.pk): obj for obj in compiler.queryset.filter(pk__in=wanted)}
+        results = []
+        for object_id, score in ranked:
+            obj = objects.get(object_id)
+            if obj is not None:
+                if self._score_field:
+                    setattr(obj, self._score_field, score)
+                results.append(obj)
+        return results
+
+    def _do_count(self):
+        compiler = self.query_compiler
+        if not compiler.can_rank_in_index():
+            return super()._do_count()
+        count = max(compiler.count(compiler.get_config(self.backend)) - self.start, 0)
+        return min(count, self.stop - self.start) if self.stop is not None else count

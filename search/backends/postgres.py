@@ -1,14 +1,18 @@
 """PostgreSQL tsvector (GIN) with Chinese analysis and the same score as SQLite."""
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import Q, TextField, Value
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
+from django.db.models import BigIntegerField, F, IntegerField, Q, TextField, Value
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Cast
 from modelsearch.backends.database.postgres import postgres as stock
-from modelsearch.utils import get_content_type_pk
+from modelsearch.query import And, Or, PlainText
+from modelsearch.utils import get_content_type_pk, get_descendants_content_types_pks
 
 from search.backends.common import (
     AnalysedBackendMixin,
     AnalysedObjectIndexerMixin,
     IndexEntry,
+    IndexRankedResultsMixin,
     token_score,
 )
 
@@ -21,11 +25,56 @@ def _present(lookup):
     return lambda token: Q(**{lookup: SearchQuery(token, search_type="plain", config=TS_CONFIG)})
 
 
-def postgres_score(query):
+def postgres_score(query, prefix="index_entries__"):
     return token_score(
-        query, title_length="index_entries__title_text",
-        in_title=_present("index_entries__title"), in_body=_present("index_entries__body"),
+        query, title_length=f"{prefix}title_text",
+        in_title=_present(f"{prefix}title"), in_body=_present(f"{prefix}body"),
     )
+
+
+class RankedSearchMixin:
+    """Ranks inside one query on the index table: match, queryset filters (semi-join), score, order.
+
+    Scoring through the page queryset would join the index once per condition;
+    on the index table itself every condition reads the row's own tsvectors.
+    """
+
+    def _build_rank_expression(self, vectors, config):
+        return postgres_score(self.query)
+
+    def get_search_vectors(self, search_query):
+        return self.get_index_vectors(search_query)
+
+    def can_rank_in_index(self):
+        return self.order_by_relevance and isinstance(self.query, (PlainText, And, Or))
+
+    def _index_matches(self, config):
+        search_query = self.build_tsquery(self.query, config=config)
+        columns = [vector.name.removeprefix("index_entries__") for vector, _boost in self.get_index_vectors(search_query)]
+        vector = F(columns[0])
+        for column in columns[1:]:
+            vector = CombinedExpression(vector, "||", F(column), output_field=SearchVectorField())
+        allowed = self.queryset.order_by().annotate(_object_id=Cast("pk", TextField())).values("_object_id")
+        return IndexEntry._default_manager.annotate(_vector_=vector).filter(
+            _vector_=search_query,
+            content_type__in=get_descendants_content_types_pks(self.queryset.model),
+            object_id__in=allowed,
+        )
+
+    def ranked(self, config, start, stop):
+        """(object id, score) pairs, best first; ties: shorter title, then newest primary key."""
+        pk_field = self.queryset.model._meta.pk
+        pk_order = Cast("object_id", BigIntegerField()) if isinstance(pk_field, IntegerField) else F("object_id")
+        rows = (
+            self._index_matches(config)
+            .annotate(score=postgres_score(self.query, prefix=""), _pk_order=pk_order)
+            .order_by("-score", "-_pk_order")
+            .values_list("object_id", "score")
+        )
+        return list(rows[start:stop])
+
+    def count(self, config):
+        return self._index_matches(config).count()
 
 
 def _vector(text):
@@ -68,24 +117,16 @@ class ChinesePostgresIndex(stock.PostgresIndex):
         )
 
 
-class ChinesePostgresSearchQueryCompiler(stock.PostgresSearchQueryCompiler):
+class ChinesePostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQueryCompiler):
     """Matches on the GIN-indexed tsvectors; ranks by token presence like SQLite."""
 
-    def get_search_vectors(self, search_query):
-        return self.get_index_vectors(search_query)
 
-    def _build_rank_expression(self, vectors, config):
-        return postgres_score(self.query)
-
-
-class ChinesePostgresAutocompleteQueryCompiler(stock.PostgresAutocompleteQueryCompiler):
+class ChinesePostgresAutocompleteQueryCompiler(RankedSearchMixin, stock.PostgresAutocompleteQueryCompiler):
     """Prefix search over analysed titles, ranked like full search."""
 
-    def get_search_vectors(self, search_query):
-        return self.get_index_vectors(search_query)
 
-    def _build_rank_expression(self, vectors, config):
-        return postgres_score(self.query)
+class ChinesePostgresSearchResults(IndexRankedResultsMixin, stock.PostgresSearchResults):
+    """Fetches the ranked page of ids from the index, then only those objects."""
 
 
 class ChinesePostgresSearchBackend(AnalysedBackendMixin, stock.PostgresSearchBackend):
@@ -94,6 +135,7 @@ class ChinesePostgresSearchBackend(AnalysedBackendMixin, stock.PostgresSearchBac
     query_compiler_class = ChinesePostgresSearchQueryCompiler
     autocomplete_query_compiler_class = ChinesePostgresAutocompleteQueryCompiler
     index_class = ChinesePostgresIndex
+    results_class = ChinesePostgresSearchResults
 
     def __init__(self, params):
         super().__init__(params)

@@ -11,6 +11,7 @@ from search.backends.common import (
     AnalysedBackendMixin,
     AnalysedObjectIndexerMixin,
     IndexEntry,
+    IndexRankedResultsMixin,
     token_score,
 )
 
@@ -82,8 +83,8 @@ class RankedSearchMixin:
         pk_order = Cast("index_entry__object_id", BigIntegerField()) if isinstance(pk_field, IntegerField) else "index_entry__object_id"
         rows = (
             self._index_matches(config)
-            .annotate(score=-sqlite_score(self.query), _pk_order=pk_order)
-            .order_by("score", "-_pk_order")
+            .annotate(score=sqlite_score(self.query), _pk_order=pk_order)
+            .order_by("-score", "-_pk_order")
             .values_list("index_entry__object_id", "score")
         )
         return list(rows[start:stop])
@@ -100,31 +101,8 @@ class ChineseSQLiteAutocompleteQueryCompiler(RankedSearchMixin, stock.SQLiteAuto
     """Prefix search over analysed titles, ranked like full search."""
 
 
-class ChineseSQLiteSearchResults(stock.SQLiteSearchResults):
+class ChineseSQLiteSearchResults(IndexRankedResultsMixin, stock.SQLiteSearchResults):
     """Fetches the ranked page of ids from the index, then only those objects."""
-
-    def _do_search(self):
-        compiler = self.query_compiler
-        if not compiler.can_rank_in_index():
-            return super()._do_search()
-        ranked = compiler.ranked(compiler.get_config(self.backend), self.start, self.stop)
-        pk_type = compiler.queryset.model._meta.pk
-        objects = {str(obj.pk): obj for obj in compiler.queryset.filter(pk__in=[pk_type.to_python(pk) for pk, _ in ranked])}
-        results = []
-        for object_id, score in ranked:
-            obj = objects.get(object_id)
-            if obj is not None:
-                if self._score_field:
-                    setattr(obj, self._score_field, -score)
-                results.append(obj)
-        return results
-
-    def _do_count(self):
-        compiler = self.query_compiler
-        if not compiler.can_rank_in_index():
-            return super()._do_count()
-        count = max(compiler.count(compiler.get_config(self.backend)) - self.start, 0)
-        return min(count, self.stop - self.start) if self.stop is not None else count
 
 
 class ChineseSQLiteSearchBackend(AnalysedBackendMixin, stock.SQLiteSearchBackend):
