@@ -1,8 +1,7 @@
 """PostgreSQL tsvector (GIN) with Chinese analysis and the same score as SQLite."""
 
-from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db.models import BigIntegerField, F, IntegerField, Q, TextField, Value
-from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Cast
 from modelsearch.backends.database.postgres import postgres as stock
 from modelsearch.query import And, Or, PlainText
@@ -48,15 +47,33 @@ class RankedSearchMixin:
     def can_rank_in_index(self):
         return self.order_by_relevance and isinstance(self.query, (PlainText, And, Or))
 
+    def _token_match(self, token, prefix=False):
+        if self.LAST_TERM_IS_PREFIX:
+            # Autocomplete: the autocomplete vector only; the last token of a word may be a prefix.
+            text = f"'{token}':*" if prefix else f"'{token}'"
+            return Q(autocomplete=SearchQuery(text, search_type="raw", config=TS_CONFIG))
+        # A token may sit in the title or the body; each side has its own GIN index.
+        return _present("title")(token) | _present("body")(token)
+
+    def _match(self, query):
+        """The query as conditions on the index row, so PostgreSQL can combine the GIN indexes."""
+        if isinstance(query, PlainText):
+            tokens = query.query_string.split()
+            parts = [self._token_match(token, prefix=i == len(tokens) - 1) for i, token in enumerate(tokens)]
+            combined = parts[0]
+            for part in parts[1:]:
+                combined = (combined & part) if query.operator == "and" else (combined | part)
+            return combined
+        parts = [self._match(part) for part in query.subqueries]
+        combined = parts[0]
+        for part in parts[1:]:
+            combined = (combined & part) if isinstance(query, And) else (combined | part)
+        return combined
+
     def _index_matches(self, config):
-        search_query = self.build_tsquery(self.query, config=config)
-        columns = [vector.name.removeprefix("index_entries__") for vector, _boost in self.get_index_vectors(search_query)]
-        vector = F(columns[0])
-        for column in columns[1:]:
-            vector = CombinedExpression(vector, "||", F(column), output_field=SearchVectorField())
         allowed = self.queryset.order_by().annotate(_object_id=Cast("pk", TextField())).values("_object_id")
-        return IndexEntry._default_manager.annotate(_vector_=vector).filter(
-            _vector_=search_query,
+        return IndexEntry._default_manager.filter(
+            self._match(self.query),
             content_type__in=get_descendants_content_types_pks(self.queryset.model),
             object_id__in=allowed,
         )
