@@ -3,6 +3,7 @@
 from django import template
 
 from donations.selectors import campaign_for_project
+from ledger.templatetags.ledger_tags import yuan as ledger_yuan
 
 register = template.Library()
 
@@ -13,12 +14,5 @@ def donate_button(page):
     return {"campaign": campaign_for_project(page)}
 
 
-@register.filter
-def yuan(value):
-    """12345.6 → 12,345.60: exact Decimal money with thousands separators, whatever the locale."""
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        return f"{Decimal(value):,.2f}"
-    except (InvalidOperation, TypeError, ValueError):
-        return value
+# Money is formatted one way across the site: the ledger's filter.
+register.filter("yuan", ledger_yuan)

@@ -1,6 +1,6 @@
 """Fund-flow blocks that the content templates place on project, home and annual report pages."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.urls import reverse
@@ -22,7 +22,10 @@ def yuan(amount):
     """1234567.5 → "1,234,567.50"; None stays an em dash."""
     if amount is None or amount == "":
         return "—"
-    return f"{Decimal(amount):,.2f}"
+    try:
+        return f"{Decimal(amount):,.2f}"
+    except (InvalidOperation, TypeError, ValueError):
+        return amount
 
 
 def with_bars(rows, name, value, labels=None):
