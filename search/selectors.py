@@ -5,11 +5,13 @@ order; everything after that (facets, filters, sort by date, pagination) is done
 here the same way for every backend, from the pages' own fields.
 """
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.paginator import Paginator
+from django.db.models import BigIntegerField, Expression
 from django.utils.html import strip_tags
 from wagtail.models import Page
 
@@ -88,9 +90,28 @@ def search_params_parse(data):
     return SearchParams(q=q, filters=filters, sort=sort, page=data.get("page") or "1"), messages
 
 
+class IdList(Expression):
+    """A list of ids as one query parameter, for ``pk__in``: one array or JSON value instead of thousands.
+
+    A broad query matches thousands of pages; spelled out as ``IN (%s, %s, …)``
+    they cost more to build and parse than to read, and SQLite caps the number
+    of parameters.
+    """
+
+    def __init__(self, ids):
+        super().__init__(output_field=BigIntegerField())
+        self.ids = [int(pk) for pk in ids]
+
+    def as_sql(self, compiler, connection):
+        # Sent as text: the driver adapts a long Python list element by element, far slower.
+        if connection.vendor == "postgresql":
+            return "(SELECT unnest(%s::bigint[]))", ["{" + ",".join(map(str, self.ids)) + "}"]
+        return "(SELECT value FROM json_each(%s))", [json.dumps(self.ids)]
+
+
 def _facet_rows(ids):
     """Facet values of every matched page, read in a few queries whatever the number of matches."""
-    pages = {row["pk"]: row for row in Page.objects.filter(pk__in=ids).values("pk", "path", "content_type_id")}
+    all_ids, ids = ids, IdList(ids)
     rows = {}
     projects = {
         row["path"]: row
@@ -114,8 +135,10 @@ def _facet_rows(ids):
         rows[story["pk"]] = _facets(f"story-{story['kind']}", parent, story["date"].year, story["date"])
     for row in AnnualReportPage.objects.filter(pk__in=ids).values("pk", "year", "published_on"):
         rows[row["pk"]] = _facets("report", {}, row["year"], row["published_on"] or date(row["year"], 12, 31))
-    for pk in pages.keys() - rows.keys():
-        rows[pk] = _facets("page", {}, None, None)
+    # The ids are live pages already (the search ran on live pages): the rest are other pages.
+    other = _facets("page", {}, None, None)
+    for pk in all_ids:
+        rows.setdefault(pk, other)
     return rows
 
 
@@ -139,10 +162,10 @@ def _facet_label(name, value):
 
 
 def _apply_filters(ids, rows, filters, skip=None):
-    return [
-        pk for pk in ids
-        if all(rows[pk]["values"][name] == value for name, value in filters.items() if name != skip)
-    ]
+    wanted = [(name, value) for name, value in filters.items() if name != skip]
+    if not wanted:
+        return ids
+    return [pk for pk in ids if all(rows[pk]["values"][name] == value for name, value in wanted)]
 
 
 def _facet_counts(ids, rows, filters):
@@ -167,11 +190,14 @@ def _base_queryset():
     return Page.objects.live().public().type(*SEARCHED_TYPES)
 
 
-def matched_ids(q, *, sort="relevance"):
-    """Ids of the live public pages matching ``q``, best first (or in index order for other sorts)."""
+def matched_ids(q):
+    """Ids of the live public pages matching ``q``, best first."""
     if not query_terms(q):
         return []
-    results = _base_queryset().only("pk").search(q, order_by_relevance=(sort == "relevance"))
+    results = _base_queryset().search(q)
+    # Our backends hand back the ranked ids alone; another backend's results are loaded for theirs.
+    if hasattr(results, "object_ids"):
+        return results.object_ids()
     return [page.pk for page in results]
 
 
@@ -185,9 +211,8 @@ def page_search(*, params):
         outcome.messages.append("搜索词里没有可以查找的文字或数字，请换一个词。")
         return outcome
     outcome.searched = True
-    ids = matched_ids(params.q, sort=params.sort)
+    ids = matched_ids(params.q)
     rows = _facet_rows(ids)
-    ids = [pk for pk in ids if pk in rows]
     filtered = _apply_filters(ids, rows, params.filters)
     if params.sort == "newest":
         # Newest content first; undated pages last; ties keep the newest page first.

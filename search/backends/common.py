@@ -5,8 +5,13 @@ token, so stock search finds almost nothing in Chinese. Here every text is
 analysed in Python (``search.analysis``) before it reaches the database: the
 index stores space-separated tokens, and queries are rewritten into the same
 tokens. Matching stays in the database (FTS5 ``MATCH``; tsvector ``@@`` with the
-GIN index); ranking is a token-presence score answered by that same index,
-identical on SQLite and PostgreSQL, so both give the same order.
+GIN index); ranking is a token-presence score, identical on SQLite and
+PostgreSQL, so both give the same order.
+
+The body column holds every token of the document, the title's included, so a
+single full-text index answers the match. A token the query requires is then in
+every matching body by construction: its body weight is a constant, and only the
+small title column is read to rank, never a large body again.
 
 Being a modelsearch backend, it serves Wagtail's own admin search too, and
 modelsearch's signal handlers keep it current on publish, unpublish, move and delete.
@@ -67,19 +72,44 @@ def positive_tokens(query):
     return []
 
 
-def token_score(query, *, title_length, in_title, in_body):
-    """Score = sum over query tokens of TITLE_WEIGHT if in the title plus BODY_WEIGHT if in the body.
+def required_tokens(query):
+    """The tokens every match must hold: all of an AND, those shared by every branch of an OR."""
+    if isinstance(query, PlainText):
+        tokens = query.query_string.split()
+        return set(tokens) if query.operator == "and" or len(tokens) == 1 else set()
+    if isinstance(query, And):
+        return set().union(*(required_tokens(part) for part in query.subqueries))
+    if isinstance(query, Or):
+        return set.intersection(*(required_tokens(part) for part in query.subqueries))
+    return set()
+
+
+def document_text(title, body):
+    """What the body column stores: the whole document, title first, so one index answers a match."""
+    return f"{title} {body}"
+
+
+def token_score(query, *, title_length, in_title, in_body, body_known=None):
+    """Score = sum over query tokens of TITLE_WEIGHT if in the title plus BODY_WEIGHT if in the document.
 
     ``in_title(token)`` and ``in_body(token)`` give a condition answered by the
-    database's own full-text index, so presence means the same on every backend.
-    A bonus below 1 for a shorter title breaks ties the way a reader expects: the
-    project before the story that repeats its name in a longer title.
+    database, so presence means the same on every backend. Tokens in
+    ``body_known`` (by default those the query requires) are in every match, so
+    they add their body weight without a test. A bonus below 1 for a shorter
+    title breaks ties the way a reader expects: the project before the story
+    that repeats its name in a longer title.
     """
+    known = required_tokens(query) if body_known is None else set(body_known)
     score = Value(1.0, output_field=FloatField()) / (Value(2.0, output_field=FloatField()) + Length(title_length))
     for token in dict.fromkeys(positive_tokens(query)):
-        for present, weight in ((in_title, TITLE_WEIGHT), (in_body, BODY_WEIGHT)):
+        score = score + Case(
+            When(in_title(token), then=Value(TITLE_WEIGHT)), default=Value(0.0), output_field=FloatField(),
+        )
+        if token in known:
+            score = score + Value(BODY_WEIGHT, output_field=FloatField())
+        else:
             score = score + Case(
-                When(present(token), then=Value(weight)), default=Value(0.0), output_field=FloatField(),
+                When(in_body(token), then=Value(BODY_WEIGHT)), default=Value(0.0), output_field=FloatField(),
             )
     return score
 
@@ -98,6 +128,9 @@ class AnalysedBackendMixin:
     """Analyses every query before the database backend compiles it."""
 
     def _search(self, query_compiler_class, query, model_or_queryset, **kwargs):
+        if isinstance(query, str):
+            # The caller's operator ("and" or "or") applies between the typed words.
+            query = PlainText(query, operator=kwargs.get("operator") or "and")
         analysed = analyse_query(query)
         if analysed is None:
             return EmptySearchResults()
@@ -126,6 +159,15 @@ class IndexRankedResultsMixin:
                     setattr(obj, self._score_field, score)
                 results.append(obj)
         return results
+
+    def object_ids(self):
+        """Primary keys of the matches, best first, without loading the objects (for facets over every match)."""
+        compiler = self.query_compiler
+        if not compiler.can_rank_in_index():
+            return [obj.pk for obj in self]
+        pk_field = compiler.queryset.model._meta.pk
+        ranked = compiler.ranked(compiler.get_config(self.backend), self.start, self.stop)
+        return [pk_field.to_python(object_id) for object_id, _score in ranked]
 
     def _do_count(self):
         compiler = self.query_compiler

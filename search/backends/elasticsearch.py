@@ -4,7 +4,7 @@ Text is analysed in Python by ``search.analysis`` exactly as for the database
 backend and stored as space-separated tokens under the ``whitespace`` analyser,
 so Elasticsearch never re-analyses it: both backends see the same tokens. The
 score is the same too: each query token adds a constant 3 when in the title and
-1 when in the body (``constant_score``), ties broken by the shorter title, then
+1 when in the body, which holds the title too (``constant_score``); ties go to the shorter title, then
 by the newest primary key.
 
 Each root model (pages, images, …) has an alias; a rebuild fills a fresh index
@@ -32,7 +32,7 @@ from modelsearch.index import AutocompleteField, RelatedFields, SearchField
 from modelsearch.query import And, MatchAll, Not, Or, PlainText
 
 from search.analysis import index_text
-from search.backends.common import BODY_WEIGHT, TITLE_WEIGHT, AnalysedBackendMixin
+from search.backends.common import BODY_WEIGHT, TITLE_WEIGHT, AnalysedBackendMixin, document_text
 
 FILTER_PREFIX = "filter__"
 
@@ -114,7 +114,7 @@ def build_document(obj):
         object_id=pk,
         pk_order=obj.pk if isinstance(obj.pk, int) else None,
         title=title_text, title_length=len(title_text.strip()),
-        body=" ".join(body), autocomplete=" ".join(autocomplete),
+        body=document_text(title_text, " ".join(body)), autocomplete=" ".join(autocomplete),
     )
     for field in type(obj).get_filterable_search_fields():
         setattr(doc, FILTER_PREFIX + field.field_name, _filter_value(field.get_value(obj)))
@@ -304,11 +304,18 @@ class ElasticsearchSearchResults(BaseSearchResults):
         index = self.backend.get_index_for_model(self.query_compiler.queryset.model)
         return self.query_compiler.search_request(self.backend.client, index.alias)
 
-    def _do_search(self):
-        search = self._search()
+    def _response(self):
         start = self.start or 0
         stop = self.stop if self.stop is not None else start + self.backend.max_results
-        response = search[start:stop].execute()
+        return self._search()[start:stop].execute()
+
+    def object_ids(self):
+        """Primary keys of the matches, best first, without loading the objects (for facets over every match)."""
+        pk_field = self.query_compiler.queryset.model._meta.pk
+        return [pk_field.to_python(hit.meta.id) for hit in self._response()]
+
+    def _do_search(self):
+        response = self._response()
         ids = [hit.meta.id for hit in response]
         scores = {hit.meta.id: hit.meta.score for hit in response}
         objects = {force_str(obj.pk): obj for obj in self.query_compiler.queryset.filter(pk__in=ids)}

@@ -1,10 +1,13 @@
 """PostgreSQL tsvector (GIN) with Chinese analysis and the same score as SQLite."""
 
+from contextlib import contextmanager
+
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connections, transaction
 from django.db.models import BigIntegerField, F, IntegerField, Q, TextField, Value
 from django.db.models.functions import Cast
 from modelsearch.backends.database.postgres import postgres as stock
-from modelsearch.query import And, Or, PlainText
+from modelsearch.query import And, Not, Or, PlainText
 from modelsearch.utils import get_content_type_pk, get_descendants_content_types_pks
 
 from search.backends.common import (
@@ -12,6 +15,8 @@ from search.backends.common import (
     AnalysedObjectIndexerMixin,
     IndexEntry,
     IndexRankedResultsMixin,
+    document_text,
+    positive_tokens,
     token_score,
 )
 
@@ -20,26 +25,64 @@ TS_CONFIG = "simple"
 
 
 def _present(lookup):
-    """Condition: the tsvector at ``lookup`` holds the token (answered by the GIN index's tsvector)."""
+    """Condition: the tsvector at ``lookup`` holds the token."""
     return lambda token: Q(**{lookup: SearchQuery(token, search_type="plain", config=TS_CONFIG)})
 
 
-def postgres_score(query, prefix="index_entries__"):
+def postgres_score(query, prefix="index_entries__", body_known=None):
     return token_score(
-        query, title_length=f"{prefix}title_text",
+        query, title_length=f"{prefix}title_text", body_known=body_known,
         in_title=_present(f"{prefix}title"), in_body=_present(f"{prefix}body"),
     )
 
 
-class RankedSearchMixin:
-    """Ranks inside one query on the index table: match, queryset filters (semi-join), score, order.
+def _lexeme(token, prefix=False):
+    quoted = "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    return quoted + (":*" if prefix else "")
 
-    Scoring through the page queryset would join the index once per condition;
-    on the index table itself every condition reads the row's own tsvectors.
+
+# Planner settings for the ranked query, local to its transaction (see _bitmap_scans).
+BITMAP_SCAN_SETTINGS = {"enable_seqscan": "off", "enable_indexscan": "off", "jit": "off"}
+
+
+@contextmanager
+def _bitmap_scans(using):
+    """Run the enclosed queries reading the index table through bitmap scans of its indexes only.
+
+    PostgreSQL's planner does not cost decompressing a large tsvector, so for a
+    common token it prefers a sequential scan, or a scan of the content-type
+    index, that tests and so decompresses every body: two to five times slower
+    than the GIN index's bitmap scan, measured on 10,000 documents
+    (benchmarks/bench_search.py). JIT is off for the same queries: a disabled
+    plan's nominal cost would otherwise trigger compilation that costs more than
+    the query. The settings are local to a transaction of our own and restored
+    after it, whoever opened the outer one.
+    """
+    names = list(BITMAP_SCAN_SETTINGS)
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
+        previous = dict(zip(names, cursor.fetchone(), strict=True))
+        cursor.execute(_set_local(names), [v for name in names for v in (name, BITMAP_SCAN_SETTINGS[name])])
+        yield
+        cursor.execute(_set_local(names), [v for name in names for v in (name, previous[name])])
+
+
+def _set_local(names):
+    return "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names))
+
+
+class RankedSearchMixin:
+    """Ranks inside one query on the index table: one GIN match, queryset filters (semi-join), score, order.
+
+    The whole query becomes one tsquery against one tsvector column, so the GIN
+    index answers it in a single bitmap scan; the score then reads only the
+    small title vector (see ``token_score``).
     """
 
+    VECTOR = "body"
+
     def _build_rank_expression(self, vectors, config):
-        return postgres_score(self.query)
+        return postgres_score(self.query, body_known=self._body_known())
 
     def get_search_vectors(self, search_query):
         return self.get_index_vectors(search_query)
@@ -47,35 +90,37 @@ class RankedSearchMixin:
     def can_rank_in_index(self):
         return self.order_by_relevance and isinstance(self.query, (PlainText, And, Or))
 
-    def _token_match(self, token, prefix=False):
-        if self.LAST_TERM_IS_PREFIX:
-            # Autocomplete: the autocomplete vector only; the last token of a word may be a prefix.
-            text = f"'{token}':*" if prefix else f"'{token}'"
-            return Q(autocomplete=SearchQuery(text, search_type="raw", config=TS_CONFIG))
-        # A token may sit in the title or the body; each side has its own GIN index.
-        return _present("title")(token) | _present("body")(token)
+    def _body_known(self):
+        """Tokens whose body weight needs no test; None: those the query requires."""
+        return None
 
-    def _match(self, query):
-        """The query as conditions on the index row, so PostgreSQL can combine the GIN indexes."""
+    def _tsquery(self, query):
+        """The analysed query as tsquery text: & for AND, | for OR, ! for NOT."""
         if isinstance(query, PlainText):
             tokens = query.query_string.split()
-            parts = [self._token_match(token, prefix=i == len(tokens) - 1) for i, token in enumerate(tokens)]
-            combined = parts[0]
-            for part in parts[1:]:
-                combined = (combined & part) if query.operator == "and" else (combined | part)
-            return combined
-        parts = [self._match(part) for part in query.subqueries]
-        combined = parts[0]
-        for part in parts[1:]:
-            combined = (combined & part) if isinstance(query, And) else (combined | part)
-        return combined
+            lexemes = [_lexeme(token, prefix=self.LAST_TERM_IS_PREFIX and i == len(tokens) - 1)
+                       for i, token in enumerate(tokens)]
+            return "(" + (" & " if query.operator == "and" else " | ").join(lexemes) + ")"
+        if isinstance(query, Not):
+            return "!" + self._tsquery(query.subquery)
+        operator = " & " if isinstance(query, And) else " | "
+        return "(" + operator.join(self._tsquery(part) for part in query.subqueries) + ")"
 
     def _index_matches(self, config):
-        allowed = self.queryset.order_by().annotate(_object_id=Cast("pk", TextField())).values("_object_id")
-        return IndexEntry._default_manager.filter(
-            self._match(self.query),
-            content_type__in=get_descendants_content_types_pks(self.queryset.model),
-            object_id__in=allowed,
+        model = self.queryset.model
+        allowed = self.queryset.order_by().values("pk")
+        if isinstance(model._meta.pk, IntegerField):
+            # Matching as integers lets the planner hash the page ids without casting each to text.
+            in_queryset = {"_object_pk__in": allowed}
+            alias = {"_object_pk": Cast("object_id", BigIntegerField())}
+        else:
+            in_queryset = {"object_id__in": allowed.annotate(_object_id=Cast("pk", TextField())).values("_object_id")}
+            alias = {}
+        match = SearchQuery(self._tsquery(self.query), search_type="raw", config=TS_CONFIG)
+        return IndexEntry._default_manager.alias(**alias).filter(
+            Q(**{self.VECTOR: match}),
+            content_type__in=get_descendants_content_types_pks(model),
+            **in_queryset,
         )
 
     def ranked(self, config, start, stop):
@@ -84,14 +129,17 @@ class RankedSearchMixin:
         pk_order = Cast("object_id", BigIntegerField()) if isinstance(pk_field, IntegerField) else F("object_id")
         rows = (
             self._index_matches(config)
-            .annotate(score=postgres_score(self.query, prefix=""), _pk_order=pk_order)
+            .annotate(score=postgres_score(self.query, prefix="", body_known=self._body_known()), _pk_order=pk_order)
             .order_by("-score", "-_pk_order")
             .values_list("object_id", "score")
         )
-        return list(rows[start:stop])
+        with _bitmap_scans(rows.db):
+            return list(rows[start:stop])
 
     def count(self, config):
-        return self._index_matches(config).count()
+        matches = self._index_matches(config)
+        with _bitmap_scans(matches.db):
+            return matches.count()
 
 
 def _vector(text):
@@ -115,7 +163,7 @@ class ChinesePostgresIndex(stock.PostgresIndex):
             title, body = indexer.title_text, indexer.body_text
             rows.append(IndexEntry(
                 content_type_id=content_type_id, object_id=indexer.id,
-                title=_vector(title), body=_vector(body),
+                title=_vector(title), body=_vector(document_text(title, body)),
                 autocomplete=_vector(self._autocomplete_text(indexer)),
                 title_text=title, body_text=body,
             ))
@@ -139,7 +187,13 @@ class ChinesePostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearch
 
 
 class ChinesePostgresAutocompleteQueryCompiler(RankedSearchMixin, stock.PostgresAutocompleteQueryCompiler):
-    """Prefix search over analysed titles, ranked like full search."""
+    """Prefix search over analysed titles, ranked by the tokens found in the title."""
+
+    VECTOR = "autocomplete"
+
+    def _body_known(self):
+        # A prefix says nothing of whole tokens in the body: rank on the title alone.
+        return positive_tokens(self.query)
 
 
 class ChinesePostgresSearchResults(IndexRankedResultsMixin, stock.PostgresSearchResults):

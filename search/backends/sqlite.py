@@ -12,6 +12,8 @@ from search.backends.common import (
     AnalysedObjectIndexerMixin,
     IndexEntry,
     IndexRankedResultsMixin,
+    document_text,
+    positive_tokens,
     token_score,
 )
 
@@ -32,7 +34,8 @@ class ChineseSQLiteIndex(stock.SQLiteIndex):
             indexer = ChineseObjectIndexer(obj, self.backend)
             rows.append(IndexEntry(
                 content_type_id=content_type_id, object_id=indexer.id,
-                title=indexer.title, autocomplete=indexer.autocomplete, body=indexer.body,
+                title=indexer.title, autocomplete=indexer.autocomplete,
+                body=document_text(indexer.title, indexer.body),
             ))
         if rows:
             IndexEntry._default_manager.using(self.write_connection.alias).bulk_create(
@@ -47,9 +50,9 @@ def _column_match(column, token):
     return Q(pk__in=stock.SQLiteFTSIndexEntry.objects.filter(match).values("pk"))
 
 
-def sqlite_score(query):
+def sqlite_score(query, body_known=None):
     return token_score(
-        query, title_length="index_entry__title",
+        query, title_length="index_entry__title", body_known=body_known,
         in_title=lambda token: _column_match("title", token), in_body=lambda token: _column_match("body", token),
     )
 
@@ -62,8 +65,15 @@ class RankedSearchMixin:
     queryset's own filters (as a semi-join), the score and the order run once.
     """
 
+    # The body column holds the whole document (see search.backends.common).
+    FTS_TABLE_FIELDS = ["body"]
+
     def _build_rank_expression(self, vectors, config):
-        return -sqlite_score(self.query)
+        return -sqlite_score(self.query, body_known=self._body_known())
+
+    def _body_known(self):
+        """Tokens whose body weight needs no test; None: those the query requires."""
+        return None
 
     def can_rank_in_index(self):
         return self.order_by_relevance and isinstance(normalize(self.query), (PlainText, And, Or))
@@ -71,10 +81,17 @@ class RankedSearchMixin:
     def _index_matches(self, config):
         model = self.queryset.model
         match = MatchExpression(self.fields or self.FTS_TABLE_FIELDS, self.build_search_query(normalize(self.query), config=config))
-        allowed = self.queryset.order_by().annotate(_object_id=Cast("pk", TextField())).values("_object_id")
-        return stock.SQLiteFTSIndexEntry.objects.filter(match).filter(
+        allowed = self.queryset.order_by().values("pk")
+        if isinstance(model._meta.pk, IntegerField):
+            # Matching as integers spares building a text copy of every allowed id.
+            alias = {"_object_pk": Cast("index_entry__object_id", BigIntegerField())}
+            in_queryset = {"_object_pk__in": allowed}
+        else:
+            alias = {}
+            in_queryset = {"index_entry__object_id__in": allowed.annotate(_object_id=Cast("pk", TextField())).values("_object_id")}
+        return stock.SQLiteFTSIndexEntry.objects.filter(match).alias(**alias).filter(
             index_entry__content_type__in=get_descendants_content_types_pks(model),
-            index_entry__object_id__in=allowed,
+            **in_queryset,
         )
 
     def ranked(self, config, start, stop):
@@ -83,7 +100,7 @@ class RankedSearchMixin:
         pk_order = Cast("index_entry__object_id", BigIntegerField()) if isinstance(pk_field, IntegerField) else "index_entry__object_id"
         rows = (
             self._index_matches(config)
-            .annotate(score=sqlite_score(self.query), _pk_order=pk_order)
+            .annotate(score=sqlite_score(self.query, body_known=self._body_known()), _pk_order=pk_order)
             .order_by("-score", "-_pk_order")
             .values_list("index_entry__object_id", "score")
         )
@@ -98,7 +115,13 @@ class ChineseSQLiteSearchQueryCompiler(RankedSearchMixin, stock.SQLiteSearchQuer
 
 
 class ChineseSQLiteAutocompleteQueryCompiler(RankedSearchMixin, stock.SQLiteAutocompleteQueryCompiler):
-    """Prefix search over analysed titles, ranked like full search."""
+    """Prefix search over analysed titles, ranked by the tokens found in the title."""
+
+    FTS_TABLE_FIELDS = ["autocomplete"]
+
+    def _body_known(self):
+        # A prefix says nothing of whole tokens in the body: rank on the title alone.
+        return positive_tokens(self.query)
 
 
 class ChineseSQLiteSearchResults(IndexRankedResultsMixin, stock.SQLiteSearchResults):
