@@ -20,5 +20,7 @@ media="$(setting "s.MEDIA_ROOT")"
 if [ -f "$src/media.tar.gz" ]; then mkdir -p "$media" && tar -C "$media" -xzf "$src/media.tar.gz"; fi
 # A backup older than the code is brought up to date before it is checked.
 "$py" manage.py migrate --no-input -v0
+# The search index holds text analysed by the code that wrote it: rebuild it with this code's.
+"$py" manage.py search_rebuild -v0
 "$py" manage.py ledger_verify
 echo "restored from $src"

@@ -5,19 +5,18 @@ order; everything after that (facets, filters, sort by date, pagination) is done
 here the same way for every backend, from the pages' own fields.
 """
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.paginator import Paginator
-from django.db.models import BigIntegerField, Expression
 from django.utils.html import strip_tags
 from wagtail.models import Page
 
 from cms_pages.models import AnnualReportPage, ProjectPage, ProjectStatus, ProjectStoryPage, StandardPage, StoryKind
 from search.analysis import MAX_QUERY_CHARS, query_terms
 from search.highlight import highlight, snippet
+from search.sql import IdList
 
 PAGE_SIZE = 10
 SUGGEST_SIZE = 8
@@ -88,25 +87,6 @@ def search_params_parse(data):
         if value:
             filters[name] = value
     return SearchParams(q=q, filters=filters, sort=sort, page=data.get("page") or "1"), messages
-
-
-class IdList(Expression):
-    """A list of ids as one query parameter, for ``pk__in``: one array or JSON value instead of thousands.
-
-    A broad query matches thousands of pages; spelled out as ``IN (%s, %s, …)``
-    they cost more to build and parse than to read, and SQLite caps the number
-    of parameters.
-    """
-
-    def __init__(self, ids):
-        super().__init__(output_field=BigIntegerField())
-        self.ids = [int(pk) for pk in ids]
-
-    def as_sql(self, compiler, connection):
-        # Sent as text: the driver adapts a long Python list element by element, far slower.
-        if connection.vendor == "postgresql":
-            return "(SELECT unnest(%s::bigint[]))", ["{" + ",".join(map(str, self.ids)) + "}"]
-        return "(SELECT value FROM json_each(%s))", [json.dumps(self.ids)]
 
 
 def _facet_rows(ids):

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections, transaction
-from django.db.models import BigIntegerField, F, IntegerField, Q, TextField, Value
+from django.db.models import IntegerField, Q, TextField, Value
 from django.db.models.functions import Cast
 from modelsearch.backends.database.postgres import postgres as stock
 from modelsearch.query import And, Not, Or, PlainText
@@ -42,28 +42,27 @@ def _lexeme(token, prefix=False):
 
 
 # Planner settings for the ranked query, local to its transaction (see _bitmap_scans).
-BITMAP_SCAN_SETTINGS = {"enable_seqscan": "off", "enable_indexscan": "off", "jit": "off"}
+BITMAP_SCAN_SETTINGS = {"enable_seqscan": "off", "jit": "off"}
 
 
 @contextmanager
 def _bitmap_scans(using):
-    """Run the enclosed queries reading the index table through bitmap scans of its indexes only.
+    """Run the enclosed queries with the index table read through its GIN index, never scanned whole.
 
     PostgreSQL's planner does not cost decompressing a large tsvector, so for a
-    common token it prefers a sequential scan, or a scan of the content-type
-    index, that tests and so decompresses every body: two to five times slower
-    than the GIN index's bitmap scan, measured on 10,000 documents
-    (benchmarks/bench_search.py). JIT is off for the same queries: a disabled
-    plan's nominal cost would otherwise trigger compilation that costs more than
-    the query. The settings are local to a transaction of our own and restored
-    after it, whoever opened the outer one.
+    common token it prefers a sequential scan that decompresses every body:
+    about five times slower than the GIN index's bitmap scan, measured on 10,000
+    documents (benchmarks/bench_search.py). JIT is off for the same queries: a
+    disabled plan's nominal cost would otherwise trigger compilation that costs
+    more than the query. The settings are local to a transaction of our own and
+    restored after it, whoever opened the outer one.
     """
     names = list(BITMAP_SCAN_SETTINGS)
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
         previous = dict(zip(names, cursor.fetchone(), strict=True))
         cursor.execute(_set_local(names), [v for name in names for v in (name, BITMAP_SCAN_SETTINGS[name])])
-        yield
+        yield cursor
         cursor.execute(_set_local(names), [v for name in names for v in (name, previous[name])])
 
 
@@ -72,11 +71,13 @@ def _set_local(names):
 
 
 class RankedSearchMixin:
-    """Ranks inside one query on the index table: one GIN match, queryset filters (semi-join), score, order.
+    """Ranks in one statement: the GIN match and scores first, on their own, then the queryset's filters and order.
 
     The whole query becomes one tsquery against one tsvector column, so the GIN
-    index answers it in a single bitmap scan; the score then reads only the
-    small title vector (see ``token_score``).
+    index answers it in a single bitmap scan, and the score reads only the small
+    title vector (see ``token_score``). The matches are materialised before the
+    queryset's filters join them: planned together, the planner's choices for
+    the page table and for the index table pulled each other into slow plans.
     """
 
     VECTOR = "body"
@@ -106,40 +107,42 @@ class RankedSearchMixin:
         operator = " & " if isinstance(query, And) else " | "
         return "(" + operator.join(self._tsquery(part) for part in query.subqueries) + ")"
 
-    def _index_matches(self, config):
+    def _matches(self, select, tail="", tail_params=()):
+        """Run ``SELECT <select> FROM m …`` over the queryset's matches ``m`` (object_id, score)."""
         model = self.queryset.model
-        allowed = self.queryset.order_by().values("pk")
-        if isinstance(model._meta.pk, IntegerField):
-            # Matching as integers lets the planner hash the page ids without casting each to text.
-            in_queryset = {"_object_pk__in": allowed}
-            alias = {"_object_pk": Cast("object_id", BigIntegerField())}
-        else:
-            in_queryset = {"object_id__in": allowed.annotate(_object_id=Cast("pk", TextField())).values("_object_id")}
-            alias = {}
         match = SearchQuery(self._tsquery(self.query), search_type="raw", config=TS_CONFIG)
-        return IndexEntry._default_manager.alias(**alias).filter(
-            Q(**{self.VECTOR: match}),
-            content_type__in=get_descendants_content_types_pks(model),
-            **in_queryset,
+        entries = (
+            IndexEntry._default_manager.filter(Q(**{self.VECTOR: match}))
+            .annotate(score=postgres_score(self.query, prefix="", body_known=self._body_known()))
+            .values("object_id", "content_type_id", "score")
         )
+        if isinstance(model._meta.pk, IntegerField):
+            key, allowed = "m.object_id::bigint", self.queryset.order_by().values("pk")
+        else:
+            key = "m.object_id"
+            allowed = self.queryset.order_by().annotate(_object_id=Cast("pk", TextField())).values("_object_id")
+        entries_sql, entries_params = entries.query.sql_with_params()
+        allowed_sql, allowed_params = allowed.query.sql_with_params()
+        sql = (
+            f"WITH m AS MATERIALIZED ({entries_sql}) SELECT {select.format(key=key)} FROM m "  # noqa: S608
+            f"WHERE m.content_type_id = ANY(%s) AND {key} IN ({allowed_sql}) {tail.format(key=key)}"
+        )
+        params = [*entries_params, list(get_descendants_content_types_pks(model)), *allowed_params, *tail_params]
+        with _bitmap_scans(entries.db) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
     def ranked(self, config, start, stop):
         """(object id, score) pairs, best first; ties: shorter title, then newest primary key."""
-        pk_field = self.queryset.model._meta.pk
-        pk_order = Cast("object_id", BigIntegerField()) if isinstance(pk_field, IntegerField) else F("object_id")
-        rows = (
-            self._index_matches(config)
-            .annotate(score=postgres_score(self.query, prefix="", body_known=self._body_known()), _pk_order=pk_order)
-            .order_by("-score", "-_pk_order")
-            .values_list("object_id", "score")
-        )
-        with _bitmap_scans(rows.db):
-            return list(rows[start:stop])
+        tail, params = "ORDER BY m.score DESC, {key} DESC", []
+        if stop is not None:
+            tail, params = tail + " LIMIT %s", [stop - start]
+        if start:
+            tail, params = tail + " OFFSET %s", [*params, start]
+        return self._matches("m.object_id, m.score", tail, params)
 
     def count(self, config):
-        matches = self._index_matches(config)
-        with _bitmap_scans(matches.db):
-            return matches.count()
+        return self._matches("count(*)")[0][0]
 
 
 def _vector(text):
@@ -165,7 +168,9 @@ class ChinesePostgresIndex(stock.PostgresIndex):
                 content_type_id=content_type_id, object_id=indexer.id,
                 title=_vector(title), body=_vector(document_text(title, body)),
                 autocomplete=_vector(self._autocomplete_text(indexer)),
-                title_text=title, body_text=body,
+                # Ranking reads the title's text for its length; a copy of the body's
+                # text would go unread and make every row of the table five times wider.
+                title_text=title, body_text="",
             ))
         if rows:
             IndexEntry._default_manager.using(self.write_connection.alias).bulk_create(

@@ -7,7 +7,8 @@ from modelsearch.query import And, Not, Or, PlainText
 from wagtail.models import Page
 
 from search.backends.common import required_tokens
-from search.selectors import IdList, matched_ids
+from search.selectors import matched_ids
+from search.sql import IdList
 
 needs_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL planner settings (DATABASE_URL=postgres://…)"
