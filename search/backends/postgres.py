@@ -47,27 +47,24 @@ BITMAP_SCAN_SETTINGS = {"enable_seqscan": "off", "jit": "off"}
 
 @contextmanager
 def _bitmap_scans(using):
-    """Run the enclosed queries with the index table read through its GIN index, never scanned whole.
+    """Run the enclosed reads with the index table read through its GIN index, never scanned whole.
 
     PostgreSQL's planner does not cost decompressing a large tsvector, so for a
     common token it prefers a sequential scan that decompresses every body:
     about five times slower than the GIN index's bitmap scan, measured on 10,000
     documents (benchmarks/bench_search.py). JIT is off for the same queries: a
     disabled plan's nominal cost would otherwise trigger compilation that costs
-    more than the query. The settings are local to a transaction of our own and
-    restored after it, whoever opened the outer one.
+    more than the query. The settings are local to a transaction (or savepoint)
+    of our own that is always rolled back: only reads run in it, and the
+    rollback puts the settings back as they were, whoever opened the outer one.
     """
-    names = list(BITMAP_SCAN_SETTINGS)
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
-        previous = dict(zip(names, cursor.fetchone(), strict=True))
-        cursor.execute(_set_local(names), [v for name in names for v in (name, BITMAP_SCAN_SETTINGS[name])])
+        cursor.execute(
+            "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(BITMAP_SCAN_SETTINGS)),
+            [part for item in BITMAP_SCAN_SETTINGS.items() for part in item],
+        )
         yield cursor
-        cursor.execute(_set_local(names), [v for name in names for v in (name, previous[name])])
-
-
-def _set_local(names):
-    return "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names))
+        transaction.set_rollback(True, using=using)
 
 
 class RankedSearchMixin:
