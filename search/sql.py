@@ -1,4 +1,4 @@
-"""SQL pieces shared by the search selectors and backends."""
+"""SQL pieces the search selectors need beyond what the ORM spells well."""
 
 import json
 

@@ -17,8 +17,7 @@ Being a modelsearch backend, it serves Wagtail's own admin search too, and
 modelsearch's signal handlers keep it current on publish, unpublish, move and delete.
 """
 
-from django.db.models import Case, FloatField, Value, When
-from django.db.models.functions import Cast, Length
+from django.db.models import Case, F, FloatField, Value, When
 from django.utils.html import strip_tags
 from modelsearch.backends.base import EmptySearchResults
 from modelsearch.conf import get_app_config
@@ -89,20 +88,23 @@ def document_text(title, body):
     return f"{title} {body}"
 
 
-def token_score(query, *, title_length, in_title, in_body, body_known=None):
+def title_bonus(title):
+    """The tie-break every entry stores in ``title_norm``: below 1, larger for a shorter analysed title."""
+    return 1.0 / (2.0 + len(title.strip()))
+
+
+def token_score(query, *, title_norm, in_title, in_body, body_known=None):
     """Score = sum over query tokens of TITLE_WEIGHT if in the title plus BODY_WEIGHT if in the document.
 
     ``in_title(token)`` and ``in_body(token)`` give a condition answered by the
     database, so presence means the same on every backend. Tokens in
     ``body_known`` (by default those the query requires) are in every match, so
-    they add their body weight without a test. A bonus below 1 for a shorter
-    title breaks ties the way a reader expects: the project before the story
-    that repeats its name in a longer title.
+    they add their body weight without a test. The entry's ``title_norm``
+    (``title_bonus``, computed when indexing) breaks ties the way a reader
+    expects: the project before the story that repeats its name in a longer title.
     """
     known = required_tokens(query) if body_known is None else set(body_known)
-    # Floating point throughout: PostgreSQL's numeric arithmetic, sorted over thousands of matches, is slow.
-    length = Cast(Length(title_length), FloatField())
-    score = Value(1.0, output_field=FloatField()) / (Value(2.0, output_field=FloatField()) + length)
+    score = F(title_norm)
     for token in dict.fromkeys(positive_tokens(query)):
         score = score + Case(
             When(in_title(token), then=Value(TITLE_WEIGHT)), default=Value(0.0), output_field=FloatField(),
