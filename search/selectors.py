@@ -236,7 +236,8 @@ def page_text(page):
         parts.extend(str(text) for text in body.stream_block.get_searchable_content(body))
     for name in ("shortcomings", "improvements"):
         parts.append(strip_tags(getattr(page, name, "") or ""))
-    return " ".join(" ".join(part.split()) for part in parts if part)
+    # A body often opens by repeating the summary; a snippet should not show it twice.
+    return " ".join(dict.fromkeys(" ".join(part.split()) for part in parts if part.strip()))
 
 
 def _suggestions(params, ids):

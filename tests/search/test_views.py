@@ -179,3 +179,14 @@ def test_search_is_in_the_openapi_document(client):
     schema = client.get("/api/v3/openapi.json").json()
     assert "/api/v3/search/" in schema["paths"]
     assert "/api/v3/search/suggest/" in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_a_summary_repeated_at_the_top_of_the_body_shows_once_in_the_snippet(client, make_project):
+    sentence = "依托晋祠公园培养小导游志愿者。"
+    make_project("小导游讲解服务", sentence, body=[("text", f"<p>{sentence}</p>"), ("text", "<p>以上信息摘自年度报告。</p>")])
+    body = client.get("/search/", {"q": "小导游"}).content.decode()
+    start = body.index('class="search-hit__snippet"')
+    snippet = body[start:body.index("</p>", start)]
+    assert snippet.count("公园培养") == 1
+    assert "以上信息摘自" in snippet
