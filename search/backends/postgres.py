@@ -105,28 +105,44 @@ class RankedSearchMixin:
         operator = " & " if isinstance(query, And) else " | "
         return "(" + operator.join(self._tsquery(part) for part in query.subqueries) + ")"
 
-    def _matches(self, select, tail="", tail_params=()):
-        """Run ``SELECT <select> FROM m …`` over the queryset's matches ``m`` (object_id, score)."""
-        model = self.queryset.model
-        match = SearchQuery(self._tsquery(self.query), search_type="raw", config=TS_CONFIG)
-        entries = (
-            IndexEntry._default_manager.filter(Q(**{self.VECTOR: match}))
-            .annotate(score=postgres_score(self.query, prefix="", body_known=self._body_known()))
-            .values("object_id", "content_type_id", "score")
-        )
-        if isinstance(model._meta.pk, IntegerField):
-            key, allowed = "m.object_id::bigint", self.queryset.order_by().values("pk")
-        else:
-            key = "m.object_id"
-            allowed = self.queryset.order_by().annotate(_object_id=Cast("pk", TextField())).values("_object_id")
-        entries_sql, entries_params = entries.query.sql_with_params()
-        allowed_sql, allowed_params = allowed.query.sql_with_params()
+    def _compiled(self):
+        """The index entries matching (with scores) and the queryset's allowed ids, as SQL, compiled once."""
+        if not hasattr(self, "_compiled_parts"):
+            model = self.queryset.model
+            match = SearchQuery(self._tsquery(self.query), search_type="raw", config=TS_CONFIG)
+            entries = (
+                IndexEntry._default_manager.filter(Q(**{self.VECTOR: match}))
+                .annotate(score=postgres_score(self.query, prefix="", body_known=self._body_known()))
+                .values("object_id", "content_type_id", "score")
+            )
+            if isinstance(model._meta.pk, IntegerField):
+                key, allowed = "{alias}.object_id::bigint", self.queryset.order_by().values("pk")
+            else:
+                key = "{alias}.object_id"
+                allowed = self.queryset.order_by().annotate(_object_id=Cast("pk", TextField())).values("_object_id")
+            self._compiled_parts = (
+                entries.db, key, *entries.query.sql_with_params(), *allowed.query.sql_with_params(),
+                list(get_descendants_content_types_pks(model)),
+            )
+        return self._compiled_parts
+
+    def _matches(self, select, tail="", tail_params=(), window=None):
+        """Run ``SELECT <select> FROM m …`` over the queryset's matches ``m`` (object_id, score).
+
+        With ``window``, ``m`` is only the best ``window`` entries of the index
+        before the queryset's filters: enough for a first page, without joining
+        thousands of matches to the page table.
+        """
+        using, key, entries_sql, entries_params, allowed_sql, allowed_params, content_types = self._compiled()
+        best = f"ORDER BY found.score DESC, {key.format(alias='found')} DESC LIMIT %s" if window else ""
+        key = key.format(alias="m")
         sql = (
-            f"WITH m AS MATERIALIZED ({entries_sql}) SELECT {select.format(key=key)} FROM m "  # noqa: S608
-            f"WHERE m.content_type_id = ANY(%s) AND {key} IN ({allowed_sql}) {tail.format(key=key)}"
+            f"WITH found AS MATERIALIZED ({entries_sql}), "  # noqa: S608
+            f"m AS (SELECT * FROM found WHERE found.content_type_id = ANY(%s) {best}) "
+            f"SELECT {select.format(key=key)} FROM m WHERE {key} IN ({allowed_sql}) {tail.format(key=key)}"
         )
-        params = [*entries_params, list(get_descendants_content_types_pks(model)), *allowed_params, *tail_params]
-        with _bitmap_scans(entries.db) as cursor:
+        params = [*entries_params, content_types, *([window] if window else []), *allowed_params, *tail_params]
+        with _bitmap_scans(using) as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
@@ -137,6 +153,13 @@ class RankedSearchMixin:
             tail, params = tail + " LIMIT %s", [stop - start]
         if start:
             tail, params = tail + " OFFSET %s", [*params, start]
+        if stop is not None:
+            # A page of results is almost always among the best few dozen entries the queryset allows.
+            window = stop + max(stop, 20)
+            rows = self._matches("m.object_id, m.score, (SELECT count(*) FROM m)", tail, params, window=window)
+            if len(rows) == stop - start or (rows and rows[0][2] < window):
+                return [(object_id, score) for object_id, score, _candidates in rows]
+            # The filters turned most of the window away (or nothing matched): rank every match.
         return self._matches("m.object_id, m.score", tail, params)
 
     def count(self, config):

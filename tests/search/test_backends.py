@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from modelsearch.query import And, Not, Or, PlainText
 from wagtail.models import Page
 
+from cms_pages.models import ProjectPage
 from search.backends.common import required_tokens
 from search.selectors import matched_ids
 from search.sql import IdList
@@ -100,3 +101,19 @@ def test_postgresql_answers_the_match_from_the_gin_index(make_project):
     assert "Bitmap Index Scan on wagtailsear_body_" in plan
     assert "Seq Scan on wagtailsearch_indexentry" not in plan
 
+
+
+@pytest.mark.django_db
+def test_a_first_page_is_right_when_filters_turn_away_the_best_matches(project_index, make_project):
+    # Drafts are indexed too (editors search them in the admin) and, with the word in their
+    # titles, outrank every live page: a first page must still be the best *live* pages.
+    for n in range(45):
+        project_index.add_child(instance=ProjectPage(title=f"晋祠草稿{n}", summary="草稿", live=False))
+    second = make_project("社区讲解队", "带游客参观晋祠")
+    first = make_project("讲解队", "带游客参观晋祠")
+    assert Page.objects.search("晋祠").count() == 47
+    live = Page.objects.live()
+    assert [page.pk for page in live.search("晋祠")[:1]] == [first.pk]
+    assert [page.pk for page in live.search("晋祠")[1:2]] == [second.pk]
+    assert [page.pk for page in live.search("晋祠")[:10]] == [first.pk, second.pk]
+    assert live.search("晋祠").count() == 2
