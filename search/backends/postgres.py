@@ -76,6 +76,7 @@ class RankedSearchMixin:
     title vector (see ``token_score``). The matches are materialised before the
     queryset's filters join them: planned together, the planner's choices for
     the page table and for the index table pulled each other into slow plans.
+    A page of results joins only the best few dozen matches (see ``ranked``).
     """
 
     VECTOR = "body"
