@@ -91,15 +91,15 @@ def search_params_parse(data):
 
 def _facet_rows(ids):
     """Facet values of every matched page, read in a few queries whatever the number of matches."""
-    all_ids, ids = ids, IdList(ids)
+    wanted = IdList(ids)
     rows = {}
     projects = {
         row["path"]: row
-        for row in ProjectPage.objects.filter(pk__in=ids).values(
+        for row in ProjectPage.objects.filter(pk__in=wanted).values(
             "pk", "path", "category__name", "district__name", "status", "cohort_year", "start_date"
         )
     }
-    stories = list(ProjectStoryPage.objects.filter(pk__in=ids).values("pk", "path", "kind", "date"))
+    stories = list(ProjectStoryPage.objects.filter(pk__in=wanted).values("pk", "path", "kind", "date"))
     parent_paths = {story["path"][:-Page.steplen] for story in stories} - projects.keys()
     parents = {
         row["path"]: row
@@ -113,11 +113,11 @@ def _facet_rows(ids):
     for story in stories:
         parent = parents.get(story["path"][:-Page.steplen], {})
         rows[story["pk"]] = _facets(f"story-{story['kind']}", parent, story["date"].year, story["date"])
-    for row in AnnualReportPage.objects.filter(pk__in=ids).values("pk", "year", "published_on"):
+    for row in AnnualReportPage.objects.filter(pk__in=wanted).values("pk", "year", "published_on"):
         rows[row["pk"]] = _facets("report", {}, row["year"], row["published_on"] or date(row["year"], 12, 31))
     # The ids are live pages already (the search ran on live pages): the rest are other pages.
     other = _facets("page", {}, None, None)
-    for pk in all_ids:
+    for pk in ids:
         rows.setdefault(pk, other)
     return rows
 

@@ -144,6 +144,16 @@ class AnalysedBackendMixin:
         return super()._search(query_compiler_class, analysed, model_or_queryset, **kwargs)
 
 
+class TokenRankingMixin:
+    """For query compilers: which tokens' body weight ``token_score`` may take as given."""
+
+    def _body_known(self):
+        if self.LAST_TERM_IS_PREFIX:
+            # Autocomplete: a prefix says nothing of whole tokens in the body, so rank on the title alone.
+            return positive_tokens(self.query)
+        return None  # the tokens the query requires
+
+
 class IndexRankedResultsMixin:
     """Results read from the compiler's ``ranked()`` (ids and scores, best first) when it can rank in the index."""
 

@@ -15,8 +15,8 @@ from search.backends.common import (
     AnalysedObjectIndexerMixin,
     IndexEntry,
     IndexRankedResultsMixin,
+    TokenRankingMixin,
     document_text,
-    positive_tokens,
     title_bonus,
     token_score,
 )
@@ -68,7 +68,7 @@ def _bitmap_scans(using):
         transaction.set_rollback(True, using=using)
 
 
-class RankedSearchMixin:
+class RankedSearchMixin(TokenRankingMixin):
     """Ranks in one statement: the GIN match and scores first, on their own, then the queryset's filters and order.
 
     The whole query becomes one tsquery against one tsvector column, so the GIN
@@ -89,10 +89,6 @@ class RankedSearchMixin:
 
     def can_rank_in_index(self):
         return self.order_by_relevance and isinstance(self.query, (PlainText, And, Or))
-
-    def _body_known(self):
-        """Tokens whose body weight needs no test; None: those the query requires."""
-        return None
 
     def _tsquery(self, query):
         """The analysed query as tsquery text: & for AND, | for OR, ! for NOT."""
@@ -220,10 +216,6 @@ class ChinesePostgresAutocompleteQueryCompiler(RankedSearchMixin, stock.Postgres
     """Prefix search over analysed titles, ranked by the tokens found in the title."""
 
     VECTOR = "autocomplete"
-
-    def _body_known(self):
-        # A prefix says nothing of whole tokens in the body: rank on the title alone.
-        return positive_tokens(self.query)
 
 
 class ChinesePostgresSearchResults(IndexRankedResultsMixin, stock.PostgresSearchResults):

@@ -12,8 +12,8 @@ from search.backends.common import (
     AnalysedObjectIndexerMixin,
     IndexEntry,
     IndexRankedResultsMixin,
+    TokenRankingMixin,
     document_text,
-    positive_tokens,
     title_bonus,
     token_score,
 )
@@ -61,7 +61,7 @@ def sqlite_score(query, body_known=None):
     )
 
 
-class RankedSearchMixin:
+class RankedSearchMixin(TokenRankingMixin):
     """Ranks inside one index query instead of one scoring subquery per result row.
 
     The stock compiler scores each result with a correlated subquery that runs the
@@ -74,10 +74,6 @@ class RankedSearchMixin:
 
     def _build_rank_expression(self, vectors, config):
         return -sqlite_score(self.query, body_known=self._body_known())
-
-    def _body_known(self):
-        """Tokens whose body weight needs no test; None: those the query requires."""
-        return None
 
     def can_rank_in_index(self):
         return self.order_by_relevance and isinstance(normalize(self.query), (PlainText, And, Or))
@@ -122,10 +118,6 @@ class ChineseSQLiteAutocompleteQueryCompiler(RankedSearchMixin, stock.SQLiteAuto
     """Prefix search over analysed titles, ranked by the tokens found in the title."""
 
     FTS_TABLE_FIELDS = ["autocomplete"]
-
-    def _body_known(self):
-        # A prefix says nothing of whole tokens in the body: rank on the title alone.
-        return positive_tokens(self.query)
 
 
 class ChineseSQLiteSearchResults(IndexRankedResultsMixin, stock.SQLiteSearchResults):
