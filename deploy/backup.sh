@@ -5,8 +5,8 @@
 set -euo pipefail
 dest="${1:?usage: backup.sh DEST_DIR}"
 cd "$(dirname "$0")/.."
-py="${PYTHON:-.venv/bin/python}"
-setting() { "$py" -c "import os,django;os.environ.setdefault('DJANGO_SETTINGS_MODULE','fundsite.settings.dev');django.setup();from django.conf import settings as s;print($1)"; }
+# shellcheck source=deploy/database.sh
+. deploy/database.sh
 
 out="$dest/fundsite-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
@@ -15,7 +15,7 @@ case "$engine" in
   *postgresql*) pg_dump --format=custom --no-owner --file="$out/database.pgdump" "${DATABASE_URL:?}" ;;
   *sqlite3*)
     db="$(setting "s.DATABASES['default']['NAME']")"
-    "$py" -c "import sqlite3,sys; src=sqlite3.connect(sys.argv[1]); dst=sqlite3.connect(sys.argv[2]); src.backup(dst); dst.close()" "$db" "$out/database.sqlite3" ;;
+    sqlite_copy "$db" "$out/database.sqlite3" ;;
   *) echo "unsupported database engine: $engine" >&2; exit 2 ;;
 esac
 media="$(setting "s.MEDIA_ROOT")"

@@ -4,8 +4,8 @@
 set -euo pipefail
 src="${1:?usage: restore.sh BACKUP_DIR}"
 cd "$(dirname "$0")/.."
-py="${PYTHON:-.venv/bin/python}"
-setting() { "$py" -c "import os,django;os.environ.setdefault('DJANGO_SETTINGS_MODULE','fundsite.settings.dev');django.setup();from django.conf import settings as s;print($1)"; }
+# shellcheck source=deploy/database.sh
+. deploy/database.sh
 
 (cd "$src" && sha256sum --check --quiet SHA256SUMS)
 engine="$(setting "s.DATABASES['default']['ENGINE']")"
@@ -13,7 +13,7 @@ case "$engine" in
   *postgresql*) pg_restore --clean --if-exists --no-owner --single-transaction --dbname="${DATABASE_URL:?}" "$src/database.pgdump" ;;
   *sqlite3*)
     db="$(setting "s.DATABASES['default']['NAME']")"
-    "$py" -c "import sqlite3,sys; src=sqlite3.connect(sys.argv[1]); dst=sqlite3.connect(sys.argv[2]); src.backup(dst); dst.close()" "$src/database.sqlite3" "$db" ;;
+    sqlite_copy "$src/database.sqlite3" "$db" ;;
   *) echo "unsupported database engine: $engine" >&2; exit 2 ;;
 esac
 media="$(setting "s.MEDIA_ROOT")"

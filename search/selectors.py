@@ -248,7 +248,7 @@ def _suggestions(params, ids):
     words = params.q.split()
     if len(words) > 1:
         for word in words:
-            count = len(matched_ids(word))
+            count = _base_queryset().search(word).count()
             if count:
                 suggestions.append({"label": f"只搜“{word}”（{count} 条）", "params": {"q": word}})
     return suggestions

@@ -1,4 +1,4 @@
-"""What the database backends do beyond the evaluation set: scoring rules, planner settings, long id lists."""
+"""What the database backends do beyond the evaluation set: scoring rules, planner settings, first pages, long id lists."""
 
 import pytest
 from django.db import connection
