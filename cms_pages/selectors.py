@@ -6,6 +6,7 @@ Every function here runs a bounded number of queries whatever the amount of cont
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from cms_pages.models import (
     ProjectStatus,
     ProjectStoryPage,
 )
+from fundsite.inputs import year_parse
 
 # Chinese charity rules: running projects disclose progress at least every three months.
 DISCLOSURE_INTERVAL_DAYS = 92
@@ -67,9 +69,10 @@ def project_filter_options(params):
 
     raw_year = params.get("year", "").strip()
     if raw_year:
-        if raw_year.isdigit() and len(raw_year) == 4:
-            filters.year = int(raw_year)
-        else:
+        try:
+            # ASCII digits only: "²²²²".isdigit() is true, yet int() refuses it.
+            filters.year = year_parse(raw_year, low=1000, high=9999)
+        except ValidationError:
             errors.append(f"年度“{raw_year[:20]}”无效，应为四位数字，已忽略。")
     raw_category = params.get("category", "").strip()
     if raw_category:

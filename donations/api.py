@@ -1,17 +1,19 @@
 """The donations API: create a gift and get what the client needs to pay, poll it, read campaign totals."""
 
 from decimal import Decimal
+from typing import Annotated
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Schema, Status
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 
 from donations import selectors, services
 from donations.gateways import GatewayError
 from donations.models import CampaignPage
 from donations.ratelimit import client_ip, rate_limit_hit
+from fundsite.inputs import ID_MAX, CleanStr
 
 api = NinjaAPI(
     title="捐赠 API", version="1.0.0", urls_namespace="donations_api",
@@ -19,21 +21,24 @@ api = NinjaAPI(
 )
 
 
-class DonationIn(Schema):
-    """A gift as the client submits it."""
+CampaignId = Annotated[int, Field(ge=1, le=ID_MAX, description="募捐活动页面编号")]
 
-    campaign_id: int
-    amount: str
-    gateway: str = "alipay"
-    channel: str = "page"
-    donor_name: str = ""
+
+class DonationIn(Schema):
+    """A gift as the client submits it; every string refuses control characters, lengths are bounded."""
+
+    campaign_id: CampaignId
+    amount: Annotated[CleanStr, Field(max_length=20, description="金额（元），半角数字，最多两位小数，例如 \"66.60\"")]
+    gateway: Annotated[CleanStr, Field(max_length=20)] = "alipay"
+    channel: Annotated[CleanStr, Field(max_length=20)] = "page"
+    donor_name: Annotated[CleanStr, Field(max_length=50)] = ""
     anonymous: bool = False
-    message: str = ""
-    phone: str = ""
-    email: str = ""
+    message: Annotated[CleanStr, Field(max_length=200)] = ""
+    phone: Annotated[CleanStr, Field(max_length=20)] = ""
+    email: Annotated[CleanStr, Field(max_length=254)] = ""
     wants_official_receipt: bool = False
-    official_receipt_title: str = ""
-    taxpayer_number: str = ""
+    official_receipt_title: Annotated[CleanStr, Field(max_length=100)] = ""
+    taxpayer_number: Annotated[CleanStr, Field(max_length=20)] = ""
 
 
 class PaymentOut(Schema):
@@ -110,7 +115,7 @@ def donation_status(request, token: str):
 
 
 @api.get("/campaigns/{campaign_id}/totals", response=TotalsOut, summary="募捐活动进展")
-def campaign_totals(request, campaign_id: int):
+def campaign_totals(request, campaign_id: CampaignId):
     campaign = get_object_or_404(CampaignPage.objects.live().public(), pk=campaign_id)
     totals = selectors.campaign_totals(campaign=campaign)
     return {"campaign_id": campaign.pk, "title": campaign.title, **totals}

@@ -1,10 +1,11 @@
 """Every change to donations: orders, payment, notifications, refunds, receipts, offline gifts."""
 
+import base64
 import logging
 import re
 import secrets
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,11 +37,12 @@ from donations.models import (
     RefundStatus,
 )
 from donations.models.orders import TRANSITIONS
+from fundsite.inputs import CONTROL_MESSAGE, amount_parse, has_control_chars
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
-PHONE_RE = re.compile(r"^1\d{10}$")
-TAXPAYER_RE = re.compile(r"^[0-9A-Z]{15,20}$")
+PHONE_RE = re.compile(r"1[0-9]{10}")  # ASCII digits only: \d would take ١ and １ too
+TAXPAYER_RE = re.compile(r"[0-9A-Z]{15,20}")
 CHANNELS_BY_GATEWAY = {
     Gateway.ALIPAY: {Channel.PAGE, Channel.WAP, Channel.QR},
     Gateway.WECHATPAY: {Channel.QR, Channel.H5},
@@ -55,20 +57,16 @@ class NotificationRejected(Exception):
 
 
 def donation_amount_parse(*, raw) -> Decimal:
-    """The donor's amount as exact yuan within the configured bounds, or a ValidationError saying why not."""
-    text = str(raw if raw is not None else "").strip().replace(",", "")
-    if not re.fullmatch(r"\d+(\.\d+)?", text):
-        raise ValidationError("请输入数字金额，例如 100 或 66.60。", code="not_numeric")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValidationError("请输入数字金额，例如 100 或 66.60。", code="not_numeric") from exc
-    if amount != amount.quantize(CENT):
-        raise ValidationError("金额最多两位小数（精确到分）。", code="too_precise")
+    """The donor's amount as exact yuan within the configured bounds, or a ValidationError saying why not.
+
+    Only ASCII digits with at most one point and two decimals (fundsite.inputs.amount_parse): no full-width or
+    Arabic-Indic digits, no grouping commas (``1,0,0,0``), no third decimal (``10.000``), no exponent.
+    """
+    amount = amount_parse(raw, label="捐赠金额")
     low, high = Decimal(settings.DONATION_MIN_AMOUNT), Decimal(settings.DONATION_MAX_AMOUNT)
     if amount < low or amount > high:
         raise ValidationError(f"单笔捐赠金额须在 {low:.2f} 元至 {high:.2f} 元之间。", code="out_of_bounds")
-    return amount.quantize(CENT)
+    return amount
 
 
 def _new_out_trade_no() -> str:
@@ -82,13 +80,16 @@ def _clean_donor(*, donor_name, anonymous, message, phone, email, wants_official
     donor_name, message = (donor_name or "").strip(), (message or "").strip()
     phone, email = (phone or "").strip(), (email or "").strip()
     official_receipt_title, taxpayer_number = (official_receipt_title or "").strip(), (taxpayer_number or "").strip()
+    texts = dict(donor_name=donor_name, message=message, phone=phone, email=email,
+                 official_receipt_title=official_receipt_title, taxpayer_number=taxpayer_number)
+    errors.update({name: CONTROL_MESSAGE for name, text in texts.items() if has_control_chars(text)})
     if not anonymous and not donor_name:
         errors["donor_name"] = "请填写姓名，或选择匿名捐赠。"
     if len(donor_name) > 50:
         errors["donor_name"] = "姓名最长 50 个字。"
     if len(message) > 200:
         errors["message"] = "留言最长 200 个字。"
-    if phone and not PHONE_RE.match(phone):
+    if phone and not PHONE_RE.fullmatch(phone):
         errors["phone"] = "请输入 11 位中国大陆手机号。"
     if email:
         try:
@@ -98,7 +99,7 @@ def _clean_donor(*, donor_name, anonymous, message, phone, email, wants_official
     if wants_official_receipt:
         if not official_receipt_title:
             errors["official_receipt_title"] = "申请捐赠票据时请填写票据抬头（个人姓名或单位名称）。"
-        if taxpayer_number and not TAXPAYER_RE.match(taxpayer_number.upper()):
+        if taxpayer_number and not TAXPAYER_RE.fullmatch(taxpayer_number.upper()):
             errors["taxpayer_number"] = "纳税人识别号应为 15 至 20 位数字或大写字母。"
         if not (phone or email):
             errors["phone"] = "申请捐赠票据时请留下手机号或电子邮箱，便于联系。"
@@ -290,9 +291,34 @@ APPLY = {
 }
 
 
-def notification_store(*, gateway: str, headers: dict, body: str, remote_addr=None) -> GatewayNotification:
-    """Keep the notification exactly as it came, before trusting or parsing any of it."""
-    return GatewayNotification.objects.create(gateway=gateway, headers=headers, body=body, remote_addr=remote_addr)
+def _keepable(text: str) -> bool:
+    # PostgreSQL text and jsonb keep neither NUL nor lone surrogates; other controls are kept as they are.
+    return "\x00" not in text and not any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _header_kept(value):
+    if not isinstance(value, str) or _keepable(value):
+        return value
+    return {"base64": base64.b64encode(value.encode("utf-8", "surrogatepass")).decode("ascii")}
+
+
+def notification_store(*, gateway: str, headers: dict, body: bytes | str, remote_addr=None) -> GatewayNotification:
+    """Keep the notification exactly as it came, before trusting or parsing any of it.
+
+    Bytes that are not UTF-8 text PostgreSQL can keep (a NUL, invalid UTF-8) are stored as base64 with
+    body_encoding="base64", and such header values as {"base64": ...}, so every delivery leaves its row.
+    """
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
+    try:
+        text, encoding = raw.decode("utf-8"), "text"
+    except UnicodeDecodeError:
+        text, encoding = None, "base64"
+    if text is None or not _keepable(text):
+        text, encoding = base64.b64encode(raw).decode("ascii"), "base64"
+    return GatewayNotification.objects.create(
+        gateway=gateway, headers={str(k): _header_kept(v) for k, v in headers.items()}, body=text,
+        body_encoding=encoding, remote_addr=remote_addr,
+    )
 
 
 def notification_refuse(*, notification: GatewayNotification, reason: str) -> None:
@@ -309,31 +335,49 @@ def _finish(notification, outcome, error=""):
 
 
 def notification_process(*, notification: GatewayNotification, params: dict):
-    """Verify, then settle under the order's row lock. Returns the exact answer the gateway expects."""
+    """Verify, then settle under the order's row lock. Returns the exact answer the gateway expects.
+
+    Whatever goes wrong is recorded on the stored notification and answered with the gateway's refusal, which
+    both gateways retry: a bad signature or malformed signed content (rejected), or any other exception (failed).
+    """
     gateway = gateway_get(notification.gateway)
     try:
         verified = gateway.verify_notification(
-            headers=notification.headers, body=notification.body.encode("utf-8"), params=params
+            headers=notification.headers_received(), body=notification.body_bytes(), params=params
         )
+        out_trade_no = verified.out_trade_no
+        if not isinstance(out_trade_no, str):
+            raise VerificationError("通知中的订单号格式错误")
     except VerificationError as exc:
         logger.warning("Rejected %s notification #%s: %s", notification.gateway, notification.pk, exc)
-        _finish(notification, NotificationOutcome.REJECTED, str(exc))
+        _finish(notification, NotificationOutcome.REJECTED, _keepable_text(str(exc)))
         return gateway.refuse("签名验证失败")
+    except Exception as exc:
+        # Parsing a signed body hit something unforeseen: record it and let the gateway retry later.
+        logger.exception("Failed verifying %s notification #%s", notification.gateway, notification.pk)
+        _finish(notification, NotificationOutcome.FAILED, _keepable_text(f"{type(exc).__name__}: {str(exc)[:500]}"))
+        return gateway.refuse("处理失败，请重试")
     notification.verified = True
-    notification.out_trade_no = verified.out_trade_no[:64]
+    notification.out_trade_no = _keepable_text(out_trade_no)[:64]
     try:
         outcome = _notification_apply(gateway, verified, notification)
     except NotificationRejected as exc:
         logger.warning("Refused %s notification #%s: %s", notification.gateway, notification.pk, exc)
-        _finish(notification, NotificationOutcome.REJECTED, str(exc))
-        return gateway.refuse(str(exc))
+        _finish(notification, NotificationOutcome.REJECTED, _keepable_text(str(exc)))
+        return gateway.refuse(_keepable_text(str(exc)))
     except Exception as exc:
         # A database or other fault: the transaction rolled back, so nothing is half-done; the gateway retries.
         logger.exception("Failed processing %s notification #%s", notification.gateway, notification.pk)
-        _finish(notification, NotificationOutcome.FAILED, f"{type(exc).__name__}: {exc}")
+        _finish(notification, NotificationOutcome.FAILED, _keepable_text(f"{type(exc).__name__}: {exc}"))
         return gateway.refuse("处理失败，请重试")
     _finish(notification, outcome)
     return gateway.acknowledge()
+
+
+def _keepable_text(text: str) -> str:
+    # An error or order number quoting received text must not itself hold what the database refuses.
+    return text if _keepable(text) else text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace(
+        "\x00", "\ufffd")
 
 
 def _notification_apply(gateway, verified, notification):

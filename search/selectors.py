@@ -86,7 +86,12 @@ def search_params_parse(data):
         value = (data.get(name) or "").strip()[:100]
         if value:
             filters[name] = value
-    return SearchParams(q=q, filters=filters, sort=sort, page=data.get("page") or "1"), messages
+    page = (data.get("page") or "1").strip()
+    if not (page.isascii() and page.isdigit() and len(page) <= 6 and int(page) >= 1):
+        # Only ASCII digits, bounded: "١٢" or 10,000 digits is not a page number (and is not echoed back).
+        messages.append("页码应为正整数，已显示第 1 页。")
+        page = "1"
+    return SearchParams(q=q, filters=filters, sort=sort, page=page), messages
 
 
 def _facet_rows(ids):

@@ -1,5 +1,6 @@
 """Funded projects and the index that lists and filters them."""
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from modelcluster.fields import ParentalKey
@@ -11,6 +12,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms_pages.blocks import BodyBlock, FigureBlock
+from fundsite.inputs import int_parse
 
 
 class ProjectStatus(models.TextChoices):
@@ -65,10 +67,8 @@ class ProjectIndexPage(Page):
 def _page_number(raw, num_pages):
     """A usable page number and, when the asked-for one was not, a message saying what was shown."""
     try:
-        number = int(raw)
-    except (TypeError, ValueError):
-        return 1, "页码应为正整数，已显示第 1 页。"
-    if number < 1:
+        number = int_parse(raw, low=1, high=10**6, label="页码")
+    except ValidationError:
         return 1, "页码应为正整数，已显示第 1 页。"
     if number > num_pages:
         return num_pages, f"共 {num_pages} 页，已显示最后一页。"

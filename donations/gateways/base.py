@@ -4,6 +4,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+
+from fundsite.inputs import amount_parse
+
 
 class GatewayError(Exception):
     """The gateway could not be reached or refused the request; nothing was settled."""
@@ -161,20 +165,21 @@ class PaymentGateway:
 
 
 def yuan(value) -> Decimal:
-    """A gateway's yuan string as an exact Decimal; rejects anything that is not a plain amount."""
+    """A gateway's yuan string as an exact Decimal; rejects anything that is not a plain amount.
+
+    Strict like the donor's form (ASCII digits, two decimals at most): ``1e999999`` or a list is refused as
+    unverifiable instead of raising deep inside Decimal arithmetic.
+    """
     try:
-        amount = Decimal(str(value).strip())
-    except ArithmeticError as exc:
-        raise VerificationError(f"金额格式错误：{value!r}") from exc
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:
-        raise VerificationError(f"金额格式错误：{value!r}")
-    return amount.quantize(Decimal("0.01"))
+        return amount_parse(value, label="金额")
+    except ValidationError as exc:
+        raise VerificationError(f"金额格式错误：{str(value)[:40]!r}") from exc
 
 
 def fen_to_yuan(value) -> Decimal:
     """WeChat's integer fen as yuan."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise VerificationError(f"金额格式错误：{value!r}")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 10**14:
+        raise VerificationError(f"金额格式错误：{str(value)[:40]!r}")
     return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 

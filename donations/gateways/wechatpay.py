@@ -73,6 +73,11 @@ def wechatpay_decrypt_resource(*, body: str, apiv3_key: str) -> tuple[dict, dict
         resource = envelope["resource"]
     except (ValueError, KeyError, TypeError) as exc:
         raise VerificationError("微信支付通知格式错误") from exc
+    # Signed is not well-formed: a string or list where an object belongs is refused, not dereferenced.
+    if not isinstance(resource, dict) or not all(
+        isinstance(resource.get(name, ""), str) for name in ("algorithm", "nonce", "ciphertext", "associated_data")
+    ):
+        raise VerificationError("微信支付通知格式错误：resource 应为对象")
     if resource.get("algorithm") != "AEAD_AES_256_GCM":
         raise VerificationError("微信支付通知加密算法不受支持")
     try:
@@ -85,9 +90,29 @@ def wechatpay_decrypt_resource(*, body: str, apiv3_key: str) -> tuple[dict, dict
     if plain is None:
         raise VerificationError("微信支付通知密文校验失败")
     try:
-        return envelope, json.loads(plain)
+        plain_resource = json.loads(plain)
     except ValueError as exc:
         raise VerificationError("微信支付通知明文格式错误") from exc
+    if not isinstance(plain_resource, dict):
+        raise VerificationError("微信支付通知明文格式错误：应为对象")
+    return envelope, plain_resource
+
+
+TEXT_FIELDS = ("appid", "mchid", "out_trade_no", "transaction_id", "trade_state", "out_refund_no", "success_time",
+               "refund_status")
+
+
+def _resource_check(envelope: dict, resource: dict) -> None:
+    """Refuse a decrypted resource whose fields have the wrong JSON types (e.g. a list amount)."""
+    if not isinstance(envelope.get("event_type", ""), str) or not isinstance(envelope.get("id", ""), str):
+        raise VerificationError("微信支付通知格式错误：event_type/id 应为字符串")
+    for name in TEXT_FIELDS:
+        value = resource.get(name)
+        if value is not None and not isinstance(value, str):
+            raise VerificationError(f"微信支付通知字段 {name} 格式错误")
+    amount = resource.get("amount")
+    if amount is not None and not isinstance(amount, dict):
+        raise VerificationError("微信支付通知字段 amount 应为对象")
 
 
 def _rfc3339(value):
@@ -152,9 +177,13 @@ class WechatPayGateway(PaymentGateway):
         raise GatewayError(f"微信支付下单失败：{data.get('message', code)}")
 
     def verify_notification(self, *, headers, body, params):
-        text = body.decode("utf-8") if isinstance(body, bytes) else body
+        try:
+            text = body.decode("utf-8") if isinstance(body, bytes) else body
+        except UnicodeDecodeError as exc:
+            raise VerificationError("微信支付通知不是 UTF-8 文本") from exc
         wechatpay_verify_signature(headers=headers, body=text, public_keys=self.public_keys, now=self.clock())
         envelope, resource = wechatpay_decrypt_resource(body=text, apiv3_key=self.apiv3_key)
+        _resource_check(envelope, resource)
         event_type = envelope.get("event_type", "")
         amount = resource.get("amount") or {}
         if event_type == "TRANSACTION.SUCCESS":

@@ -1,5 +1,7 @@
 """Donation orders, their event history and the raw gateway notifications about them."""
 
+import base64
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -171,6 +173,11 @@ class GatewayNotification(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     headers = models.JSONField(default=dict, blank=True)
     body = models.TextField(blank=True)
+    # "text": body is the received bytes as UTF-8; "base64": the bytes could not be kept as text (a NUL, invalid
+    # UTF-8), so body holds their base64 and nothing is lost. Header values are kept the same way.
+    body_encoding = models.CharField(
+        "正文编码", max_length=10, choices=[("text", "UTF-8 文本"), ("base64", "Base64（原始字节）")], default="text"
+    )
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     verified = models.BooleanField(default=False)
     out_trade_no = models.CharField(max_length=64, blank=True, db_index=True)
@@ -187,3 +194,17 @@ class GatewayNotification(models.Model):
 
     def __str__(self):
         return f"{self.get_gateway_display()} {self.out_trade_no} {self.get_outcome_display()}"
+
+    def body_bytes(self) -> bytes:
+        """The body exactly as received."""
+        if self.body_encoding == "base64":
+            return base64.b64decode(self.body)
+        return self.body.encode("utf-8")
+
+    def headers_received(self) -> dict:
+        """The headers as received: values kept as {"base64": ...} are decoded back to text."""
+        return {
+            name: base64.b64decode(value["base64"]).decode("utf-8", "surrogatepass")
+            if isinstance(value, dict) else value
+            for name, value in self.headers.items()
+        }
