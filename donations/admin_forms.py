@@ -4,6 +4,15 @@ from django import forms
 from django.utils import timezone
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from fundsite.inputs import AmountField
+
+
+def _strict_amount(form):
+    """Swap the model's DecimalField (which takes "１２３" and "1e3") for the strict yuan field."""
+    if "amount" in form.fields:
+        old = form.fields["amount"]
+        form.fields["amount"] = AmountField(label=old.label, help_text=old.help_text, required=old.required)
+
 
 class OfflineTransferForm(WagtailAdminModelForm):
     """A bank transfer as finance staff enter it, voucher required."""
@@ -13,6 +22,7 @@ class OfflineTransferForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _strict_amount(self)
         self.fields["voucher"].required = True
         self.fields["voucher"].help_text = "上传银行回单（PDF 或图片扫描件）。"
 
@@ -24,6 +34,7 @@ class RefundRequestForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _strict_amount(self)
         self.fields["reason"].help_text = "退款原因会记入账本摘要并告知支付平台。"
 
 

@@ -15,6 +15,7 @@ import re
 from decimal import Decimal
 from typing import Annotated
 
+from django import forms
 from django.core.exceptions import ValidationError
 from pydantic import AfterValidator
 
@@ -105,3 +106,34 @@ def body_check_exempt(view):
     view.body_check_exempt = True
     return view
 
+
+
+class AmountField(forms.Field):
+    """A form field for yuan parsed by amount_parse (Django's DecimalField takes Unicode digits and exponents)."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *, min_value: Decimal | None = Decimal("0.01"), allow_minus=False, **kwargs):
+        # allow_minus: a leading minus is read, so that the service can say why a negative amount is refused.
+        self.min_value, self.allow_minus = min_value, allow_minus
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            return value
+        text = str(value).strip()
+        if not text:
+            return None
+        text_check(text)
+        label = str(self.label or "金额")
+        negative = self.allow_minus and text.startswith("-")
+        amount = amount_parse(text[1:] if negative else text, label=label)
+        amount = -amount if negative else amount
+        if self.min_value is not None and amount < self.min_value:
+            raise ValidationError(f"{label}须不小于 {self.min_value} 元。", code="min_value")
+        return amount
+
+    def prepare_value(self, value):
+        return f"{value:.2f}" if isinstance(value, Decimal) else value

@@ -2,6 +2,7 @@
 
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from fundsite.inputs import AmountField
 from ledger.models import EntryKind
 
 FINANCE_KINDS = (EntryKind.GRANT_APPROVAL, EntryKind.DISBURSEMENT, EntryKind.CORRECTION)
@@ -12,6 +13,10 @@ class LedgerEntryForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Strict yuan: ASCII digits, two decimals at most, no grouping or exponent (see fundsite.inputs).
+        old = self.fields["amount"]
+        self.fields["amount"] = AmountField(label=old.label, help_text=old.help_text, required=old.required,
+                                           min_value=None, allow_minus=True)
         self.fields["kind"].choices = [(kind.value, kind.label) for kind in FINANCE_KINDS]
         self.fields["reverses"].help_text = "仅更正记录填写：选择要冲销的原记录，金额须与原记录相同，并在摘要中写明原因。"
         self.fields["voucher"].help_text = "可选：上传拨付凭证、批复文件等（PDF）。"

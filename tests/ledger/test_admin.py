@@ -75,8 +75,9 @@ def test_admin_over_disbursement_shows_the_reason_and_records_nothing(client, fi
 
 @pytest.mark.parametrize(
     ("amount", "message"),
-    [("0", "金额必须大于零"), ("-5.00", "金额必须大于零"), ("1.005", "确认小数不超过 2 位")],
-    ids=["zero", "negative", "three-decimals"],
+    [("0", "金额必须大于零"), ("-5.00", "金额必须大于零"), ("1.005", "最多两位小数"), ("１２３", "半角数字"),
+     ("1,000", "不含逗号"), ("1e3", "半角数字")],
+    ids=["zero", "negative", "three-decimals", "fullwidth", "grouped", "exponent"],
 )
 def test_admin_refuses_bad_amounts_and_records_nothing(client, finance_user, amount, message):
     client.force_login(finance_user)

@@ -1,0 +1,43 @@
+"""Finance forms read amounts as strictly as the public form: what Django's DecimalField would take is refused."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from wagtail.documents.models import Document
+
+from donations.models import Donation, Refund
+from ledger.models import LedgerEntry
+from tests.donations.conftest import make_donation, post_alipay
+from tests.donations.test_admin import finance_user  # noqa: F401 - the fixture
+
+BAD_AMOUNTS = [("１５００", "半角数字"), ("١٥٠٠", "半角数字"), ("1,500", "不含逗号"), ("1500.000", "最多两位小数"),
+               ("1e3", "半角数字"), ("9" * 30, "位数过多"), ("-1", "半角数字")]
+
+
+@pytest.mark.parametrize("amount,message", BAD_AMOUNTS)
+def test_offline_transfer_amount_is_parsed_strictly(client, finance_user, campaign, amount, message):  # noqa: F811
+    client.force_login(finance_user)
+    voucher = Document.objects.create(title="银行回单", file=SimpleUploadedFile("v.pdf", b"%PDF-1.4"))
+    response = client.post(reverse("donations_donation:add"), {
+        "campaign": campaign.pk, "amount": amount, "received_at": "2026-11-20 10:00:00", "bank_reference": "BK-1",
+        "voucher": voucher.pk, "donor_name": "某爱心企业",
+    })
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not Donation.objects.exists() and not LedgerEntry.objects.exists()
+
+
+@pytest.mark.parametrize("amount,message", BAD_AMOUNTS)
+def test_refund_amount_is_parsed_strictly(client, finance_user, campaign, alipay_notification,  # noqa: F811
+                                          amount, message):
+    donation = make_donation(campaign)
+    post_alipay(client, alipay_notification(donation))
+    entries = LedgerEntry.objects.count()
+    client.force_login(finance_user)
+    response = client.post(reverse("donations_refund:add"),
+                           {"out_trade_no": donation.out_trade_no, "amount": amount, "reason": "测试"})
+    assert response.status_code == 200 and message in response.content.decode()
+    donation.refresh_from_db()
+    assert donation.refunded_amount == Decimal("0.00") and not Refund.objects.exists()
+    assert LedgerEntry.objects.count() == entries
