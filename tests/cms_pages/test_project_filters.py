@@ -72,6 +72,10 @@ def test_filters_are_kept_in_pagination_links(client, demo_site):
 @pytest.mark.parametrize("params, message", [
     ({"year": "abc"}, "年度“abc”无效"),
     ({"year": "20211"}, "无效"),
+    ({"year": "²⁰²¹"}, "年度“²⁰²¹”无效"),  # str.isdigit() is true for these, int() refuses them: was a 500
+    ({"year": "２０２１"}, "年度“２０２１”无效"),
+    ({"year": "١٢٣٤"}, "无效"),
+    ({"year": "9" * 10_000}, "无效"),
     ({"category": "no-such"}, "没有类别“no-such”"),
     ({"district": "<script>"}, "没有区县“&lt;script&gt;”"),
     ({"status": "deleted"}, "没有状态“deleted”"),
@@ -88,8 +92,14 @@ def test_page_number_past_the_end_shows_the_last_page(client, demo_site):
     assert "共 4 页，已显示最后一页" in response.content.decode()
 
 
-@pytest.mark.parametrize("page", ["x", "-1", "1.5", "０"])
+@pytest.mark.parametrize("page", ["x", "-1", "1.5", "０", "١", "²", "9" * 7])
 def test_page_number_that_is_not_a_number_shows_the_first_page(client, demo_site, page):
     response, _, _ = listed_titles(client, page=page)
     assert response.context["page_obj"].number == 1
     assert "页码应为正整数，已显示第 1 页" in response.content.decode()
+
+
+def test_page_number_of_ten_digits_or_more_is_a_plain_400(client, demo_site):
+    response = client.get("/projects/", {"page": "9" * 5000})
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/plain")
+    assert "9999" not in response.content.decode()
