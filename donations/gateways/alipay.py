@@ -30,6 +30,7 @@ from donations.gateways.base import (
     VerifiedNotification,
     yuan,
 )
+from donations.gateways.keys import private_key_load, public_key_load
 
 logger = logging.getLogger(__name__)
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -49,8 +50,14 @@ class AlipayClient(BaseAliPay):
         self._gateway = gateway_url
 
     def _load_key(self):
-        # A verifier needs only Alipay's public key; our private key is loaded when there is one.
-        self._app_private_key = RSA.importKey(self._app_private_key_string) if self._app_private_key_string else None
+        # A verifier needs only Alipay's public key; our private key is loaded when there is one. Each is
+        # parsed by `cryptography` first (as the system check does), so a bad key names its setting.
+        if self._app_private_key_string:
+            private_key_load(self._app_private_key_string, setting="ALIPAY_APP_PRIVATE_KEY")
+            self._app_private_key = RSA.importKey(self._app_private_key_string)
+        else:
+            self._app_private_key = None
+        public_key_load(self._alipay_public_key_string, setting="ALIPAY_PUBLIC_KEY")
         self._alipay_public_key = RSA.importKey(self._alipay_public_key_string)
 
     def build_body(self, method, biz_content=None, **kwargs):
