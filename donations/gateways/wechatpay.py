@@ -303,13 +303,28 @@ class WechatPayGateway(PaymentGateway):
         if code != 200:
             raise GatewayError("微信支付对账单下载失败")
         raw = content if isinstance(content, bytes) else content.encode()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-        return wechatpay_statement_parse(raw.decode("utf-8-sig"))
+        try:
+            if raw[:2] == b"\x1f\x8b":
+                raw = gzip.decompress(raw)
+            return wechatpay_statement_parse(raw.decode("utf-8-sig"))
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            raise GatewayError(f"微信支付对账单无法解压或解码：{type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
 def wechatpay_statement_parse(text: str) -> list[StatementLine]:
-    """Lines of WeChat's trade bill: a CSV whose values start with a backtick, ending in a summary block."""
+    """Lines of WeChat's trade bill: a CSV whose values start with a backtick, ending in a summary block.
+
+    A bill that cannot be read raises GatewayError saying why, so reconciliation records it.
+    """
+    try:
+        return _bill_lines(text)
+    except KeyError as exc:
+        raise GatewayError(f"微信支付对账单缺少列：{exc}") from exc
+    except (ArithmeticError, ValueError, IndexError, csv.Error) as exc:
+        raise GatewayError(f"微信支付对账单格式错误：{type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+def _bill_lines(text):
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         return []
