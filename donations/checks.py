@@ -1,7 +1,9 @@
 """System checks: an enabled gateway must have every key it needs, and every key must parse."""
 
+from datetime import UTC, datetime
+
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 from donations.gateways import REQUIRED_SETTINGS
 from donations.gateways.keys import (
@@ -22,9 +24,14 @@ def _platform_keys():
         entries=settings.WECHATPAY_PLATFORM_KEYS, public_key=settings.WECHATPAY_PUBLIC_KEY,
         public_key_id=settings.WECHATPAY_PUBLIC_KEY_ID,
     )
+    expired = [key for key in keys if key.not_after and key.not_after < datetime.now(UTC)]
     if not keys:
         raise KeyConfigError("微信支付未配置平台公钥：请设置 WECHATPAY_PLATFORM_KEYS，或 WECHATPAY_PUBLIC_KEY 与 "
                              "WECHATPAY_PUBLIC_KEY_ID（no WeChat Pay platform key is configured）")
+    return [Warning(
+        f"{key.source} 的平台证书 {key.serial} 已于 {key.not_after:%Y-%m-%d} 过期（expired platform certificate）",
+        hint="微信支付不会再用它签名；换上新证书后可将其删除。", id="donations.W001",
+    ) for key in expired]
 
 
 # One loader per key, so each bad key gets its own error naming its setting.
@@ -60,7 +67,9 @@ def payment_gateway_settings_check(app_configs, **kwargs):
         # A key that does not parse would otherwise pass here and fail every payment call later.
         for load in KEY_LOADERS.get(name, ()):
             try:
-                load()
+                warnings = load()  # a loaded key, or (for platform keys) warnings about them
+                if isinstance(warnings, list):
+                    errors.extend(warnings)
             except KeyConfigError as exc:
                 errors.append(Error(
                     f"支付方式 {name} 的密钥无法读取：{exc}",

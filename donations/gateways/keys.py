@@ -6,6 +6,7 @@ accepts is a key the gateway can use.
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -24,6 +25,7 @@ class PlatformKey:
     serial: str
     public_key: rsa.RSAPublicKey
     source: str  # the setting (and entry) it came from, for messages
+    not_after: datetime | None = None  # a certificate's end of validity
 
     def public_pem(self) -> str:
         return self.public_key.public_bytes(
@@ -90,6 +92,7 @@ def _platform_entry(pem: str, kind: str, key_id: str, *, source: str) -> Platfor
         except ValueError as exc:
             raise KeyConfigError(f"{source} 不是可读取的 PEM 证书（{source} is not a readable PEM certificate）") from exc
         key, serial = certificate.public_key(), certificate_serial(certificate)
+        not_after = certificate.not_valid_after_utc
     elif kind in ("PUBLIC KEY", "RSA PUBLIC KEY"):
         if not key_id:
             raise KeyConfigError(f"{source}：公钥前须写明其 PUB_KEY_ID_…（a public key must be preceded by its PUB_KEY_ID_…）")
@@ -97,12 +100,12 @@ def _platform_entry(pem: str, kind: str, key_id: str, *, source: str) -> Platfor
             key = serialization.load_pem_public_key(pem.encode("utf-8"))
         except ValueError as exc:
             raise KeyConfigError(f"{source} 不是可读取的 PEM 公钥（{source} is not a readable PEM public key）") from exc
-        serial = key_id
+        serial, not_after = key_id, None
     else:
         raise KeyConfigError(f"{source} 是 {kind}，应为平台证书或平台公钥（expected a platform certificate or public key）")
     if not isinstance(key, rsa.RSAPublicKey):
         raise KeyConfigError(f"{source} 不是 RSA 公钥（{source} is not an RSA public key）")
-    return PlatformKey(serial=serial, public_key=key, source=source)
+    return PlatformKey(serial=serial, public_key=key, source=source, not_after=not_after)
 
 
 def wechatpay_platform_keys_load(*, entries: str = "", public_key: str = "", public_key_id: str = "") -> list[PlatformKey]:

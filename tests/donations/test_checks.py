@@ -112,3 +112,20 @@ def test_a_bad_key_at_run_time_names_its_setting_instead_of_an_opaque_fault(sett
     settings.ALIPAY_PUBLIC_KEY = "not a key"
     with pytest.raises(KeyConfigError, match="ALIPAY_PUBLIC_KEY"):
         gateway_get("alipay")
+
+
+def test_an_expired_platform_certificate_is_a_warning_naming_it(settings, keys):
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    private = serialization.load_pem_private_key(keys.wechatpay_rotated_platform_private_key.encode(), password=None)
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "old platform")])
+    end = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    old = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
+           .serial_number(0x5157F09EFDC096DE).not_valid_before(end - datetime.timedelta(days=365))
+           .not_valid_after(end).sign(private, hashes.SHA256()))
+    settings.WECHATPAY_PLATFORM_KEYS = old.public_bytes(serialization.Encoding.PEM).decode()
+    [warning] = _errors(settings)
+    assert warning.id == "donations.W001" and "5157F09EFDC096DE" in warning.msg and "2025-01-01" in warning.msg
