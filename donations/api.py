@@ -8,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
 
 from donations import selectors, services
 from donations.gateways import GatewayError
 from donations.models import CampaignPage
 from donations.ratelimit import client_ip, rate_limit_hit
-from fundsite.inputs import ID_MAX, CleanStr
+from fundsite.inputs import ID_MAX, CleanStr, validation_errors_zh
 
 api = NinjaAPI(
     title="捐赠 API", version="1.0.0", urls_namespace="donations_api",
@@ -22,6 +23,12 @@ api = NinjaAPI(
 
 
 CampaignId = Annotated[int, Field(ge=1, le=ID_MAX, description="募捐活动页面编号")]
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc):
+    # Strangers read these: say in Chinese which field is wrong and why, never echo the input back.
+    return api.create_response(request, {"detail": validation_errors_zh(exc.errors)}, status=422)
 
 
 class DonationIn(Schema):

@@ -137,3 +137,39 @@ class AmountField(forms.Field):
 
     def prepare_value(self, value):
         return f"{value:.2f}" if isinstance(value, Decimal) else value
+
+
+PYDANTIC_MESSAGES = {
+    "missing": "缺少此字段",
+    "string_type": "应为字符串",
+    "string_too_long": "过长，最多 {max_length} 个字符",
+    "too_long": "过长，最多 {max_length} 个字符",
+    "string_too_short": "过短，至少 {min_length} 个字符",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than_equal": "应不大于 {le}",
+    "json_invalid": "请求正文不是有效的 JSON",
+    "model_attributes_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象",
+}
+
+
+def validation_errors_zh(errors: list[dict]) -> list[dict]:
+    """Pydantic's (English) validation errors as Chinese messages, keeping where and what type each was."""
+    out = []
+    for error in errors:
+        kind, ctx = error.get("type", ""), error.get("ctx") or {}
+        if kind == "value_error":  # our own validators already speak Chinese
+            message = str(ctx.get("error") or error.get("msg", "")).removeprefix("Value error, ")
+        else:
+            try:
+                message = PYDANTIC_MESSAGES.get(kind, "格式不正确").format(**ctx)
+            except (KeyError, IndexError, ValueError):
+                message = "格式不正确"
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        out.append({"type": kind, "loc": loc, "msg": f"{'.'.join(loc) or '请求'}：{message}"})
+    return out

@@ -277,3 +277,24 @@ def test_donations_api_fields_never_answer_500(client, campaign, name):
         if (label in CONTROL or label == "surrogate") and name != "campaign_id" and not name.startswith(("anon", "wants")):
             assert code == 422 and "控制字符" in json.dumps(response.json(), ensure_ascii=False), (label, code)
     check(results, allowed={201, 400, 422} if name in API_FREE | {"email", "phone"} else {400, 404, 422})
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("donor_name", "张" * 10_000, "donor_name：过长，最多 50 个字符"),
+    ("campaign_id", "²", "campaign_id：应为整数"),
+    ("campaign_id", 2**63, "campaign_id：应不大于"),
+    ("amount", 100, "amount：应为字符串"),
+    ("message", "你好\x00", "控制字符"),
+])
+def test_donations_api_says_in_chinese_which_field_is_wrong_and_echoes_nothing(client, campaign, field, value,
+                                                                               message):
+    import json
+
+    payload = {"campaign_id": campaign.pk, "amount": "100", "donor_name": "张三", field: value}
+    before = counts()
+    response = client.post("/api/donations/donations", json.dumps(payload), content_type="application/json")
+    assert response.status_code == 422
+    text = json.dumps(response.json(), ensure_ascii=False)
+    assert message in text
+    assert "张张张张" not in text and "\\u0000" not in text
+    assert counts() == before
