@@ -10,6 +10,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 
+from ledger import voucher_hooks  # noqa: F401  (voucher serve and document guards register on import)
 from ledger.forms import LedgerEntryForm
 from ledger.models import LedgerEntry
 from ledger.services import PROJECT_PAGE_MODEL, entry_record
