@@ -7,15 +7,19 @@ The row-level guard in ledger.signals stops every other path (API, scripts, shel
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from wagtail import hooks
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.documents import get_document_model
 from wagtail.documents.views import documents, multiple
 
-from ledger.models import VOUCHER_COLLECTION
+from ledger.models import VOUCHER_COLLECTION, VoucherSeal
 from ledger.selectors import document_is_private, user_may_open_vouchers, voucher_is_frozen
+from ledger.services import voucher_public_copy_set
 from ledger.signals import FROZEN_MESSAGE
 
 PRIVATE_MESSAGE = "此文件是资金账本的凭证，仅财务人员可查看；公众可在账本中核对它的 SHA-256。"
@@ -74,3 +78,49 @@ def hide_vouchers_from_non_finance_choosers(documents_queryset, request):
     if user_may_open_vouchers(user=request.user):
         return documents_queryset
     return documents_queryset.exclude(ledger_seal__isnull=False).exclude(collection__name=VOUCHER_COLLECTION, collection__depth=2)
+
+
+class PublicCopyEditView(generic.EditView):
+    """Finance sets or clears a sealed voucher's redacted public copy, through the service."""
+
+    def save_instance(self):
+        return voucher_public_copy_set(
+            voucher=self.object.document, public_copy=self.form.cleaned_data.get("public_copy"), user=self.request.user,
+        )
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_errors)
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+
+class VoucherSealViewSet(ModelViewSet):
+    """Sealed vouchers for finance: their SHA-256, and the one thing that may change, the public copy."""
+
+    model = VoucherSeal
+    edit_view_class = PublicCopyEditView
+    icon = "doc-full-inverse"
+    menu_label = "封存凭证"
+    add_to_admin_menu = True
+    menu_order = 251
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = ["document", "sha256", "sealed_at", "public_copy"]
+    form_fields = ["public_copy"]
+    inspect_view_fields = ["document", "sha256", "sealed_at", "public_copy", "public_copy_by"]
+
+    def get_urlpatterns(self):
+        removed = {"add", "delete", "copy"}
+        return [pattern for pattern in super().get_urlpatterns() if pattern.name not in removed]
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(**{"add_url_name": None, "delete_url_name": None, **kwargs})
+
+
+@hooks.register("register_admin_viewset")
+def register_voucher_seal_viewset():
+    return VoucherSealViewSet("ledger_voucher_seals")

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '封存凭证',
                 'verbose_name_plural': '封存凭证',
-                'default_permissions': ('view',),
+                'default_permissions': ('view', 'change'),
             },
         ),
     ]

@@ -13,10 +13,10 @@ FINANCE_GROUP = "财务"
 GROUPS = "groups"  # CollectionViewRestriction.GROUPS
 
 
-def _permission(apps, codename, name):
+def _permission(apps, codename, name, app_label="wagtaildocs", model="document"):
     ContentType = apps.get_model("contenttypes.ContentType")
     Permission = apps.get_model("auth.Permission")
-    content_type, _ = ContentType.objects.get_or_create(app_label="wagtaildocs", model="document")
+    content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
     permission, _ = Permission.objects.get_or_create(
         content_type=content_type, codename=codename, defaults={"name": name}
     )
@@ -66,6 +66,9 @@ def create_private_collection(apps, schema_editor):
         GroupCollectionPermission.objects.get_or_create(
             group=group, collection=private, permission=_permission(apps, codename, name)
         )
+    # Finance sees sealed vouchers and sets their redacted public copy.
+    for codename, name in [("view_voucherseal", "Can view 封存凭证"), ("change_voucherseal", "Can change 封存凭证")]:
+        group.permissions.add(_permission(apps, codename, name, "ledger", "voucherseal"))
     voucher_ids = set(LedgerEntry.objects.exclude(voucher=None).values_list("voucher_id", flat=True))
     Document.objects.filter(pk__in=voucher_ids).update(collection=private)
     for document in Document.objects.filter(pk__in=voucher_ids):

@@ -35,7 +35,8 @@ class VoucherSeal(models.Model):
     class Meta:
         verbose_name = "封存凭证"
         verbose_name_plural = "封存凭证"
-        default_permissions = ("view",)
+        # Change covers only the public copy (the admin form has no other field).
+        default_permissions = ("view", "change")
 
     def __str__(self):
         return f"凭证 {self.document_id} {self.sha256[:12]}"

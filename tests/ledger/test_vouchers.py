@@ -279,3 +279,22 @@ def test_a_voucher_swapped_before_its_second_use_is_refused(post, project, seale
         post(EntryKind.DISBURSEMENT, "1.00", project_id=project.id, memo="再用", voucher=voucher,
              occurred_on=date(2021, 8, 1))
     assert LedgerEntry.objects.count() == count
+
+
+def test_finance_sets_the_public_copy_in_the_admin_and_editors_cannot(client, sealed, voucher, finance, editor):
+    copy = Document.objects.create(title="回单（脱敏）", file=ContentFile(b"%PDF redacted", name="r.pdf"))
+    edit = f"/admin/ledger_voucher_seals/edit/{voucher.pk}/"
+    client.force_login(editor)
+    assert client.get("/admin/ledger_voucher_seals/").status_code == 302
+    client.post(edit, {"public_copy": copy.pk})
+    assert VoucherSeal.objects.get(document=voucher).public_copy is None
+    client.force_login(finance)
+    listing = client.get("/admin/ledger_voucher_seals/")
+    assert listing.status_code == 200 and VoucherSeal.objects.get(document=voucher).sha256 in listing.content.decode()
+    refused = client.post(edit, {"public_copy": voucher.pk})
+    assert refused.status_code == 200 and "另一份文件" in refused.content.decode()
+    assert VoucherSeal.objects.get(document=voucher).public_copy is None
+    assert client.post(edit, {"public_copy": copy.pk}).status_code == 302
+    seal = VoucherSeal.objects.get(document=voucher)
+    assert seal.public_copy == copy and seal.public_copy_by == finance
+    assert client.get(f"/admin/ledger_voucher_seals/delete/{voucher.pk}/").status_code == 404
