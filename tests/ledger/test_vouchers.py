@@ -298,3 +298,13 @@ def test_finance_sets_the_public_copy_in_the_admin_and_editors_cannot(client, se
     seal = VoucherSeal.objects.get(document=voucher)
     assert seal.public_copy == copy and seal.public_copy_by == finance
     assert client.get(f"/admin/ledger_voucher_seals/delete/{voucher.pk}/").status_code == 404
+
+
+def test_editors_document_chooser_leaves_sealed_vouchers_out(client, sealed, voucher, editor, finance):
+    Document.objects.create(title="公开的年度报告", file=ContentFile(b"%PDF public", name="report.pdf"))
+    client.force_login(editor)
+    listing = client.get("/admin/documents/chooser/results/")
+    assert listing.status_code == 200
+    assert "公开的年度报告" in listing.content.decode() and voucher.title not in listing.content.decode()
+    client.force_login(finance)
+    assert voucher.title in client.get("/admin/documents/chooser/results/").content.decode()
