@@ -12,12 +12,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from wagtail import hooks
+from wagtail.actions.delete import DeleteAction
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.documents import get_document_model
 from wagtail.documents.views import documents, multiple
 
-from ledger.models import VOUCHER_COLLECTION, VoucherSeal
+from ledger.models import VOUCHER_COLLECTION, VoucherFrozenError, VoucherSeal
 from ledger.selectors import document_is_private, user_may_open_vouchers, voucher_is_frozen
 from ledger.services import voucher_public_copy_set
 from ledger.signals import FROZEN_MESSAGE
@@ -70,6 +71,20 @@ def refuse_bulk_changes_to_sealed_vouchers(request, action_type, objects, action
         messages.error(request, FROZEN_MESSAGE)
         return redirect("wagtaildocs:index")
     return None
+
+
+class SealedVoucherDeleteAction(DeleteAction):
+    """Deleting a document refuses a sealed voucher with the clear message, before any protected-key error."""
+
+    def execute(self, skip_permission_checks=False):
+        if voucher_is_frozen(document_id=self.instance.pk):
+            raise VoucherFrozenError(FROZEN_MESSAGE)
+        return super().execute(skip_permission_checks=skip_permission_checks)
+
+
+@hooks.register("register_actions")
+def register_sealed_voucher_actions(registry):
+    registry.register(get_document_model(), SealedVoucherDeleteAction)
 
 
 @hooks.register("construct_document_chooser_queryset")

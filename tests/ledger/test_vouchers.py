@@ -308,3 +308,17 @@ def test_editors_document_chooser_leaves_sealed_vouchers_out(client, sealed, vou
     assert "公开的年度报告" in listing.content.decode() and voucher.title not in listing.content.decode()
     client.force_login(finance)
     assert voucher.title in client.get("/admin/documents/chooser/results/").content.decode()
+
+
+def test_api_v3_cannot_delete_or_move_a_sealed_voucher(client, sealed, voucher, superuser):
+    from wagtail.models import APIToken
+
+    _token, raw = APIToken.create_token(user=superuser, name="测试")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    deleted = client.delete(f"/api/v3/documents/{voucher.pk}/", **headers)
+    moved = client.patch(f"/api/v3/documents/{voucher.pk}/", data=json.dumps({"collection": {"id": Collection.get_first_root_node().pk}}),
+                         content_type="application/json", **headers)
+    # Delete: 403 with the frozen message (not a protected-key 500); a move answers without moving it.
+    assert deleted.status_code == 403 and moved.status_code < 500
+    after = Document.objects.get(pk=voucher.pk)
+    assert after.collection_id == voucher.collection_id and _file_bytes(voucher) == SLIP
