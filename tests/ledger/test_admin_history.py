@@ -34,8 +34,5 @@ def test_site_history_links_finance_staff_to_the_inspect_view(client, post, proj
 
     response = client.get(reverse("wagtailadmin_reports:site_history"))
 
-    assert response.status_code in (200, 302, 403)
-    if response.status_code == 200:
-        assert "/edit/" not in "".join(
-            line for line in response.content.decode().splitlines() if "ledger_entries" in line
-        )
+    assert response.status_code == 200
+    assert reverse("ledger_entries:inspect", args=[entry.pk]) in response.content.decode()
