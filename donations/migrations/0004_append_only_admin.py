@@ -4,8 +4,9 @@
   user); marking an official receipt issued gets its own permission, granted to the 财务 group, which
   also may now read issued receipts.
 - On PostgreSQL a trigger refuses an UPDATE that changes what a gift, refund or receipt *is* (amount,
-  order or request number, receipt number …) and any DELETE of them, so a console session or raw SQL
-  cannot do what the admin no longer offers. The models refuse the same in ``save()`` on every database.
+  order or request number, receipt number …), a raw notification as received, or an order event, and
+  any DELETE of them, so a console session or raw SQL cannot do what the admin no longer offers. The
+  models refuse the same in ``save()`` on every database.
 """
 
 from django.db import migrations
@@ -24,6 +25,11 @@ FROZEN = {
                            "message"],
     "donations_refund": ["donation_id", "out_request_no", "amount"],
     "donations_receipt": ["donation_id", "year", "serial", "number", "issued_at"],
+    "donations_gatewaynotification": ["gateway", "received_at", "headers", "body", "remote_addr"],
+    # The audit trail of an order: nothing in an event ever changes.
+    # (actor_id is left out: deleting a staff account sets it to NULL.)
+    "donations_donationevent": ["donation_id", "from_status", "to_status", "cause", "payload", "notification_id",
+                                "created_at"],
 }
 FUNCTION = """
 CREATE OR REPLACE FUNCTION donations_refuse_change() RETURNS trigger AS $$

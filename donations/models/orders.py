@@ -170,8 +170,11 @@ class NotificationOutcome(models.TextChoices):
     FAILED = "failed", "处理失败"
 
 
-class GatewayNotification(models.Model):
+class GatewayNotification(FrozenFieldsModel):
     """A notification exactly as received, stored before anything else and untrusted until verified."""
+
+    # The message as it arrived is the evidence; only what became of it is written later.
+    frozen_fields = ("gateway", "received_at", "headers", "body", "remote_addr")
 
     # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
     wagtail_reference_index_ignore = True

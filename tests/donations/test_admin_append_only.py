@@ -213,6 +213,7 @@ def test_site_history_lists_every_money_record_for_a_superuser(client, records, 
 @pytest.mark.parametrize(("model", "field", "value"), [
     (Donation, "amount", Decimal("0.01")), (Donation, "donor_name", "改名"), (Donation, "out_trade_no", "X1"),
     (Refund, "amount", Decimal("9.00")), (Receipt, "number", "2026-999999"),
+    (GatewayNotification, "body", "伪造的通知"),
 ])
 def test_a_plain_save_of_a_changed_money_field_is_refused(records, model, field, value):
     obj = model.objects.get(pk=records[model].pk)
@@ -226,6 +227,10 @@ def test_a_plain_save_of_a_changed_money_field_is_refused(records, model, field,
 
 
 def test_a_save_that_moves_only_the_state_still_works(records):
+    notification = GatewayNotification.objects.get(pk=records[GatewayNotification].pk)
+    notification.error = "复核"
+    notification.save()
+    assert GatewayNotification.objects.get(pk=notification.pk).error == "复核"
     receipt = Receipt.objects.get(pk=records[Receipt].pk)
     receipt.emailed_at = receipt.issued_at
     receipt.save(update_fields=["emailed_at"])
@@ -236,9 +241,10 @@ def test_a_save_that_moves_only_the_state_still_works(records):
 @pytest.mark.parametrize(("model", "change"), [
     (Donation, {"amount": Decimal("0.01")}), (Donation, {"donor_name": "改名"}),
     (Refund, {"amount": Decimal("9.00")}), (Receipt, {"number": "2026-999999"}),
-    (Donation, None), (Refund, None), (Receipt, None),
-], ids=["donation-amount", "donation-name", "refund-amount", "receipt-number", "donation-delete",
-        "refund-delete", "receipt-delete"])
+    (GatewayNotification, {"body": "伪造的通知"}), (DonationEvent, {"cause": "改写"}),
+    (Donation, None), (Refund, None), (Receipt, None), (GatewayNotification, None), (DonationEvent, None),
+], ids=["donation-amount", "donation-name", "refund-amount", "receipt-number", "notification-body", "event-cause",
+        "donation-delete", "refund-delete", "receipt-delete", "notification-delete", "event-delete"])
 def test_postgresql_refuses_an_update_or_delete_that_bypasses_the_model(records, model, change):
     rows = model.objects.filter(pk=records[model].pk)
     before = model_to_dict(rows.get())
@@ -266,3 +272,13 @@ def test_finance_may_mark_receipts_but_an_editor_may_not(client, records, users)
     assert client.get(reverse("donations_official_receipts")).status_code in (302, 403)
     client.force_login(users["finance"])
     assert client.get(reverse("donations_official_receipts")).status_code == 200
+
+
+def test_removing_a_staff_account_still_works_and_keeps_the_records(records, users):
+    """Events and orders name their actor with SET NULL; the guards must not block that."""
+    finance = users["finance"]
+    event = DonationEvent.objects.create(donation=records[Donation], from_status="paid", to_status="paid",
+                                         cause="测试", actor=finance)
+    finance.delete()
+    event.refresh_from_db()
+    assert event.actor is None and event.cause == "测试"
