@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.actions.delete import DeleteAction
 from wagtail.admin.views import generic
@@ -98,6 +98,8 @@ def hide_vouchers_from_non_finance_choosers(documents_queryset, request):
 class PublicCopyEditView(generic.EditView):
     """Finance sets or clears a sealed voucher's redacted public copy, through the service."""
 
+    permission_required = "publish"
+
     def save_instance(self):
         return voucher_public_copy_set(
             voucher=self.object.document, public_copy=self.form.cleaned_data.get("public_copy"), user=self.request.user,
@@ -113,10 +115,20 @@ class PublicCopyEditView(generic.EditView):
             return self.form_invalid(form)
 
 
+class VoucherSealIndexView(generic.IndexView):
+    """Each sealed voucher links to its public-copy form for those who may publish one."""
+
+    def get_edit_url(self, instance):
+        if self.edit_url_name and self.user_has_permission("publish"):
+            return reverse(self.edit_url_name, args=(instance.pk,))
+        return None
+
+
 class VoucherSealViewSet(ModelViewSet):
     """Sealed vouchers for finance: their SHA-256, and the one thing that may change, the public copy."""
 
     model = VoucherSeal
+    index_view_class = VoucherSealIndexView
     edit_view_class = PublicCopyEditView
     icon = "doc-full-inverse"
     menu_label = "封存凭证"

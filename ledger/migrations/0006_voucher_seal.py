@@ -31,7 +31,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '封存凭证',
                 'verbose_name_plural': '封存凭证',
-                'default_permissions': ('view', 'change'),
+                'default_permissions': ('view',),
+                'permissions': [('publish_voucherseal', 'Can publish a redacted copy of 封存凭证')],
             },
         ),
     ]

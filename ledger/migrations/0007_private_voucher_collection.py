@@ -67,7 +67,7 @@ def create_private_collection(apps, schema_editor):
             group=group, collection=private, permission=_permission(apps, codename, name)
         )
     # Finance sees sealed vouchers and sets their redacted public copy.
-    for codename, name in [("view_voucherseal", "Can view 封存凭证"), ("change_voucherseal", "Can change 封存凭证")]:
+    for codename, name in [("view_voucherseal", "Can view 封存凭证"), ("publish_voucherseal", "Can publish a redacted copy of 封存凭证")]:
         group.permissions.add(_permission(apps, codename, name, "ledger", "voucherseal"))
     voucher_ids = set(LedgerEntry.objects.exclude(voucher=None).values_list("voucher_id", flat=True))
     Document.objects.filter(pk__in=voucher_ids).update(collection=private)

@@ -35,8 +35,9 @@ class VoucherSeal(models.Model):
     class Meta:
         verbose_name = "封存凭证"
         verbose_name_plural = "封存凭证"
-        # Change covers only the public copy (the admin form has no other field).
-        default_permissions = ("view", "change")
+        # No change or delete permission: publishing a redacted copy is the one thing finance may do.
+        default_permissions = ("view",)
+        permissions = [("publish_voucherseal", "Can publish a redacted copy of 封存凭证")]
 
     def __str__(self):
         return f"凭证 {self.document_id} {self.sha256[:12]}"

@@ -291,6 +291,7 @@ def test_finance_sets_the_public_copy_in_the_admin_and_editors_cannot(client, se
     client.force_login(finance)
     listing = client.get("/admin/ledger_voucher_seals/")
     assert listing.status_code == 200 and VoucherSeal.objects.get(document=voucher).sha256 in listing.content.decode()
+    assert edit in listing.content.decode()
     refused = client.post(edit, {"public_copy": voucher.pk})
     assert refused.status_code == 200 and "另一份文件" in refused.content.decode()
     assert VoucherSeal.objects.get(document=voucher).public_copy is None
