@@ -170,6 +170,7 @@ def refund_finish(*, refund, status, build_notification):
         trade = SandboxTrade.objects.select_for_update().get(pk=refund.trade_id)
         locked = SandboxRefund.objects.select_for_update().get(pk=refund.pk)
         if locked.status != SandboxRefund.Status.PROCESSING:
+            refund.refresh_from_db()  # settled by a concurrent call: answer its current state
             return None
         locked.status, locked.settled_at = status, timezone.now()
         locked.save(update_fields=["status", "settled_at"])

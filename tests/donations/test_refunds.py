@@ -1,17 +1,21 @@
 """Refunds that always finish, driven through the sandbox gateway over real HTTP with real signatures."""
 
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 
 from donations import services
 from donations.models import DonationStatus, GatewayNotification, Refund, RefundStatus
 from donations.tasks import refund_follow_up
 from gateway_sandbox.models import SandboxNotification, SandboxRefund
 from ledger.models import LedgerEntry
+from tests.donations.conftest import postgres_url
 from tests.donations.test_with_sandbox import _paid
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -133,3 +137,29 @@ def test_alipay_refund_is_dated_by_the_gateway_and_recorded_step_by_step(sandbox
     assert abs((refund.refunded_at - record.created_at).total_seconds()) < 1  # Alipay's gmt_refund_pay
     assert list(refund.events.values_list("to_status", flat=True))[0] == "requested"
     assert refund.events.filter(to_status="succeeded").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not postgres_url(), reason="needs PostgreSQL row locks: set DATABASE_URL=postgres://…")
+def test_concurrent_follow_ups_and_the_notification_refund_once(sandbox, campaign):
+    donation = _paid(sandbox, campaign, amount="80.00", gateway="wechatpay", channel="qr")
+    refund = services.refund_request(donation=donation, amount=Decimal("80.00"), reason="捐赠人申请")
+    assert refund.status == RefundStatus.REQUESTED
+    copies = 8
+    barrier = threading.Barrier(copies)
+
+    def follow_up(_):
+        try:
+            barrier.wait()
+            return refund_follow_up.call(refund_id=refund.pk)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=copies) as pool:
+        answers = list(pool.map(follow_up, range(copies)))
+    assert set(answers) == {RefundStatus.SUCCEEDED}
+    refund.refresh_from_db()
+    donation.refresh_from_db()
+    assert refund.events.filter(to_status=RefundStatus.SUCCEEDED).count() == 1
+    assert donation.refunded_amount == Decimal("80.00") and ledger_refunds() == [Decimal("80.00")]
+    assert SandboxNotification.objects.filter(refund__out_request_no=refund.out_request_no).count() == 1
