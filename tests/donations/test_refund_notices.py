@@ -182,3 +182,23 @@ def test_wechat_refund_success_of_a_different_amount_is_refused(client, keys, wx
     assert response.status_code == 400 and "不符" in GatewayNotification.objects.latest("id").error
     refund.refresh_from_db()
     assert refund.status == RefundStatus.REQUESTED and money(wx_paid) == before
+
+
+def test_refund_left_in_flight_is_scheduled_for_a_follow_up_with_backoff(ali_paid, settings,
+                                                                         django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # a backend that defers
+    settings.ALIPAY_GATEWAY_URL = "http://127.0.0.1:9/gateway.do"
+    from django_tasks import default_task_backend
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refund = services.refund_request(donation=ali_paid, amount=Decimal("5.00"), reason="捐赠人申请")
+    assert refund.status == RefundStatus.REQUESTED and "不可达" in refund.error
+    [queued] = default_task_backend.results
+    assert queued.task.name == "refund_follow_up" and queued.kwargs == {"refund_id": refund.pk}
+    assert queued.task.run_after == refund.next_check_at
+    first_delay = refund.next_check_at - refund.events.last().created_at
+    with django_capture_on_commit_callbacks(execute=True):
+        refund = services.refund_check(refund=refund)  # still unreachable: asked again later, and later
+    assert refund.check_count == 1 and refund.status == RefundStatus.REQUESTED
+    assert refund.next_check_at - refund.events.last().created_at > first_delay
+    assert len(default_task_backend.results) == 2 and money(ali_paid)[2] == 0
