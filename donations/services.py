@@ -474,7 +474,7 @@ def _refund_gateway(donation):
     return gateway_get(donation.gateway)
 
 
-def refund_occurred_on(*, refunded_at):
+def _refund_occurred_on(*, refunded_at):
     """The ledger date of a refund: the gateway's refund time as a Beijing calendar day."""
     return (refunded_at or timezone.now()).astimezone(BEIJING).date()
 
@@ -500,7 +500,7 @@ def _refund_settle(refund, *, donation, data, refunded_at=None, gateway_refund_n
     refund.save(update_fields=["status", "completed_at", "gateway_response", "error", "next_check_at",
                                "refunded_at", "gateway_refund_no"])
     entry_record(
-        kind="refund", amount=refund.amount, occurred_on=refund_occurred_on(refunded_at=refund.refunded_at),
+        kind="refund", amount=refund.amount, occurred_on=_refund_occurred_on(refunded_at=refund.refunded_at),
         memo=f"退还捐赠：订单 {donation.out_trade_no}，{refund.reason}",
         project_id=donation.campaign.project_id, source="refund", source_ref=refund.out_request_no,
         recorded_by=actor,
