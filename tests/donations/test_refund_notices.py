@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import DatabaseError, transaction
 
 from donations import services
 from donations.models import DonationStatus, GatewayNotification, Refund, RefundEvent, RefundStatus
 from ledger.models import LedgerEntry
-from tests.donations.conftest import make_donation, post_alipay, wechat_resource
+from tests.donations.conftest import make_donation, post_alipay, postgres_url, wechat_resource
 
 WECHAT_URL = "/donations/notify/wechatpay/"
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -202,3 +203,17 @@ def test_refund_left_in_flight_is_scheduled_for_a_follow_up_with_backoff(ali_pai
     assert refund.check_count == 1 and refund.status == RefundStatus.REQUESTED
     assert refund.next_check_at - refund.events.last().created_at > first_delay
     assert len(default_task_backend.results) == 2 and money(ali_paid)[2] == 0
+
+
+@pytest.mark.skipif(not postgres_url(), reason="the refusing trigger is PostgreSQL's: set DATABASE_URL=postgres://…")
+def test_a_refund_event_can_be_neither_changed_nor_deleted_on_postgresql(ali_paid, settings):
+    settings.ALIPAY_GATEWAY_URL = "http://127.0.0.1:9/gateway.do"
+    refund = services.refund_request(donation=ali_paid, amount=Decimal("5.00"), reason="捐赠人申请")
+    event = refund.events.first()
+    for attempt in (lambda: RefundEvent.objects.filter(pk=event.pk).update(cause="改过"),
+                    lambda: RefundEvent.objects.filter(pk=event.pk).delete()):
+        with pytest.raises(DatabaseError, match="money records change only through the services"), \
+                transaction.atomic():
+            attempt()
+    event.refresh_from_db()
+    assert event.cause == "发起退款"
