@@ -356,3 +356,13 @@ def test_an_editors_reason_travels_with_the_draft_to_the_moderator(client, repor
     correction = FigureRecord.objects.get(page=report, is_correction=True)
     assert (correction.amount, correction.reason) == (Decimal("120.50"), "审计调整")
     assert PublishedFigure.objects.get(page=report, key="raised").amount == Decimal("120.50")
+
+
+def test_a_figure_changed_behind_the_logs_back_is_flagged_on_the_page(client, report):
+    # The page's figure rows belong to Wagtail's page tree and cannot be frozen; the log can, so
+    # a shown value that the log does not back is named openly.
+    PublishedFigure.objects.filter(page=report, key="raised").update(amount=Decimal("0.01"))
+    html = client.get(report.url).content.decode()
+    notice = html[html.index("数字与公开记录不一致"):]
+    assert "年度募集资金" in notice[:300]
+    assert FigureRecord.objects.filter(page=report, amount=Decimal("0.01")).count() == 0
