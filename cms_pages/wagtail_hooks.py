@@ -6,6 +6,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
+from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -80,7 +81,7 @@ def _pages_with_figure_records(pages):
     """Those of ``pages`` that are, or contain, an annual report with a published-figure log."""
     return [
         page for page in pages
-        if FigureRecord.objects.filter(
+        if isinstance(page, Page) and FigureRecord.objects.filter(
             page__in=AnnualReportPage.objects.filter(path__startswith=page.path)
         ).exists()
     ]

@@ -366,3 +366,23 @@ def test_a_figure_changed_behind_the_logs_back_is_flagged_on_the_page(client, re
     notice = html[html.index("数字与公开记录不一致"):]
     assert "年度募集资金" in notice[:300]
     assert FigureRecord.objects.filter(page=report, amount=Decimal("0.01")).count() == 0
+
+
+def test_a_reason_with_control_characters_is_refused_in_the_admin(client, report, moderator):
+    client.force_login(moderator)
+    before = state(report)
+    response = client.post(f"/admin/pages/{report.pk}/edit/",
+                           edit_data(report, amount="120.50", reason="审计\x07调整", action="action-publish"))
+    assert response.status_code == 200 and "控制字符" in response.content.decode()
+    assert state(report) == before
+
+
+def test_bulk_deleting_a_report_with_published_figures_is_refused(client, report):
+    admin = get_user_model().objects.create_superuser("admin", "admin@example.com", "pw")
+    client.force_login(admin)
+    before = state(report)
+    response = client.post(
+        f"/admin/bulk/wagtailcore/page/delete/?id={report.pk}", {"type_to_delete": report.title}, follow=True,
+    )
+    assert response.status_code == 200 and "公布记录不可删除" in response.content.decode()
+    assert state(report) == before
