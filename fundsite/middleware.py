@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.utils.cache import add_never_cache_headers
 
+from fundsite.csp import nonce_activate, nonce_deactivate
+
 
 def _private(request) -> bool:
     match = getattr(request, "resolver_match", None)
@@ -12,7 +14,7 @@ def _private(request) -> bool:
 
 
 class SecurityHeadersMiddleware:
-    """Adds the headers Django's SecurityMiddleware and django-csp do not send."""
+    """Adds the headers Django's SecurityMiddleware and django-csp do not send; lends widgets the nonce."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -21,7 +23,11 @@ class SecurityHeadersMiddleware:
         )
 
     def __call__(self, request):
-        response = self.get_response(request)
+        token = nonce_activate(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            nonce_deactivate(token)
         response.setdefault("Permissions-Policy", self.permissions_policy)
         # An order's pages carry a donor's name, amount and resume link: no shared cache,
         # no back-button copy on a shared computer.

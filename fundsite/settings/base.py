@@ -19,7 +19,9 @@ WAGTAILADMIN_BASE_URL = SITE_BASE_URL
 WAGTAIL_SITE_NAME = "志愿城市·太原"
 
 INSTALLED_APPS = [
-    # Our apps first so their templates and translations win.
+    # Our apps first so their templates and translations win; fundsite's (site-wide, error
+    # pages, Wagtail admin templates given a CSP nonce) before all, forms' widgets included.
+    "fundsite",
     "cms_pages",
     "ledger",
     "donations",
@@ -76,7 +78,7 @@ ROOT_URLCONF = "fundsite.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PROJECT_DIR / "templates"],
+        "DIRS": [],  # site-wide templates live in the fundsite app
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -136,7 +138,6 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-STATICFILES_DIRS = [PROJECT_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
