@@ -22,7 +22,9 @@ def _int_param(request, name, low, high):
     if not raw:
         return None, None
     if not raw.isdigit() or not low <= int(raw) <= high:
-        return None, HttpResponseBadRequest(f"{name} 应为 {low}–{high} 之间的整数，收到 {raw!r}。".encode())
+        # Plain text, never HTML: the refused input is echoed back.
+        return None, HttpResponseBadRequest(f"{name} 应为 {low}–{high} 之间的整数，收到 {raw!r}。".encode(),
+                                            content_type="text/plain; charset=utf-8")
     return int(raw), None
 
 
