@@ -106,6 +106,39 @@ def test_no_route_echoes_a_script_payload_unescaped(demo_site):
     assert crashed == [], "\n".join(crashed)
 
 
+GIVE_FIELDS = ["amount", "preset", "method", "donor_name", "message", "phone", "email", "official_receipt_title",
+               "taxpayer_number"]
+
+
+@pytest.mark.django_db
+def test_no_form_or_api_echoes_a_script_payload_unescaped(demo_site):
+    """The public forms, the donations API and the gateway callbacks, posted with payloads in every field."""
+    from django.core.cache import cache
+
+    campaign = CampaignPage.objects.live().first()
+    client = Client(raise_request_exception=False)
+    for payload in PAYLOADS:
+        cache.clear()  # rate limits would answer before the form is read
+        answers = [
+            client.post(f"/donate/{campaign.pk}/", dict.fromkeys(GIVE_FIELDS, payload)),
+            client.post(f"/donate/{campaign.pk}/", {**dict.fromkeys(GIVE_FIELDS, payload), "amount": "10.00",
+                                                    "method": "alipay"}),
+            client.post("/donations/lookup/", {"out_trade_no": payload, "phone_last4": payload}),
+            client.post("/api/donations/donations", {"campaign_id": campaign.pk, "amount": payload,
+                                                     "donor_name": payload, "gateway": payload},
+                        content_type="application/json"),
+            client.post("/donations/notify/alipay/", {"out_trade_no": payload, "sign": payload}),
+            client.post("/donations/notify/wechatpay/", payload, content_type="application/json"),
+            client.post(f"/search/?q={quote(payload)}"),
+        ]
+        for response in answers:
+            body, content_type = body_of(response), response.get("Content-Type", "")
+            assert response.status_code < 500, (response.status_code, body[:300])
+            if content_type.startswith(RENDERED) or not content_type:
+                assert unescaped(body) == [], (response.status_code, body[:300])
+            assert response["X-Content-Type-Options"] == "nosniff"
+
+
 def test_the_ledger_download_answers_bad_input_as_plain_text(db, client):
     """The reported link: the year is refused in plain text, so the payload is inert."""
     response = client.get("/fund/ledger.json", {"year": PAYLOADS[0]})
