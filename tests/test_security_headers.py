@@ -139,8 +139,8 @@ def test_no_form_or_api_echoes_a_script_payload_unescaped(demo_site):
             assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_the_ledger_download_answers_bad_input_as_plain_text(db, client):
-    """The reported link: the year is refused in plain text, so the payload is inert."""
+def test_the_ledger_download_never_echoes_bad_input_as_html(db, client):
+    """The reported link: the year is refused without an HTML echo, so the payload is inert."""
     response = client.get("/fund/ledger.json", {"year": PAYLOADS[0]})
     assert response.status_code == 400
     assert not response["Content-Type"].startswith("text/html") or PAYLOADS[0] not in response.content.decode()
