@@ -41,3 +41,15 @@ def test_refund_amount_is_parsed_strictly(client, finance_user, campaign, alipay
     donation.refresh_from_db()
     assert donation.refunded_amount == Decimal("0.00") and not Refund.objects.exists()
     assert LedgerEntry.objects.count() == entries
+
+
+@pytest.mark.parametrize("field", ["donor_name", "bank_reference", "message"])
+def test_admin_text_with_a_nul_gets_the_form_again_and_records_nothing(client, finance_user, campaign,  # noqa: F811
+                                                                       field):
+    client.force_login(finance_user)
+    voucher = Document.objects.create(title="银行回单", file=SimpleUploadedFile("v.pdf", b"%PDF-1.4"))
+    data = {"campaign": campaign.pk, "amount": "1500.00", "received_at": "2026-11-20 10:00:00",
+            "bank_reference": "BK-1", "voucher": voucher.pk, "donor_name": "某爱心企业", field: "a\x00b"}
+    response = client.post(reverse("donations_donation:add"), data)
+    assert response.status_code == 200  # the form again with its message, the editor's input kept
+    assert not Donation.objects.exists() and not LedgerEntry.objects.exists()
