@@ -4,6 +4,7 @@ donor's gift), and the refusal of control characters and out-of-range paging bef
 from django.conf import settings
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.http.request import RawPostDataException
 from django.utils.cache import add_never_cache_headers
 
 from fundsite.csp import nonce_activate, nonce_deactivate
@@ -49,7 +50,12 @@ class InputCheckMiddleware:
         if not request.content_type or request.content_type not in FORM_TYPES:
             return None
         try:
+            if request.content_type == "multipart/form-data":
+                # Keep the raw body readable for the view (an API may read request.body after us): parse a copy.
+                request.body  # noqa: B018 - reading it caches it, and POST is then parsed from the cache
             fields = list(request.POST.lists())
+        except RawPostDataException:
+            return None
         except MultiPartParserError:
             return _refuse("表单数据格式错误，已拒绝。")
         for key, values in fields:

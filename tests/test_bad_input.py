@@ -298,3 +298,12 @@ def test_donations_api_says_in_chinese_which_field_is_wrong_and_echoes_nothing(c
     assert message in text
     assert "张张张张" not in text and "\\u0000" not in text
     assert counts() == before
+
+
+@pytest.mark.parametrize("body", [b"--x\r\nbroken", b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--"])
+def test_multipart_bodies_to_the_json_api_are_4xx(client, demo_site, body):
+    before = counts()
+    response = client.generic("POST", "/api/donations/donations", body,
+                              content_type="multipart/form-data; boundary=x")
+    assert 400 <= response.status_code < 500
+    assert counts() == before
