@@ -26,7 +26,7 @@ from tests.donations.conftest import make_donation
 BAD_VALUES = [
     "²", "１２３", "١٢٣٤", "\x00", "1\x00", "\x01\x08\x1b\x7f", "\u200b\u202e", "9" * 30, str(2**63),
     str(-(2**63) - 1), "x" * 10_000, "1e999999", "-1", "NaN", "1,0,0,0", "10.000", "<script>alert(1)</script>",
-    "' OR 1=1 --", "%", "\ud7ff\uffff", " ",
+    "' OR 1=1 --", "%", "\ud7ff\uffff", " ", "localhost:x", "a:b:c",
 ]
 # A lighter set for parameters read by pages that render the whole demo (kept under a minute in total).
 SHORT_VALUES = ["²", "١٢٣٤", "\x00", "\x1f", str(2**63), "9" * 30, "x" * 10_000, "1e999999", "-1", "<b>"]
