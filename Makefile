@@ -48,6 +48,8 @@ e2e-deps:
 
 lint: install
 	$(VENV)/bin/ruff check .
+	@# Apps depend one way (pyproject.toml [tool.importlinter]).
+	$(VENV)/bin/lint-imports
 
 check: install
 	DJANGO_SETTINGS_MODULE=fundsite.settings.test $(PY) manage.py check
