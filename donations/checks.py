@@ -1,9 +1,52 @@
-"""System checks: an enabled gateway must have every key it needs to verify what it receives."""
+"""System checks: an enabled gateway must have every key it needs, and every key must parse."""
+
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 from donations.gateways import REQUIRED_SETTINGS
+from donations.gateways.keys import (
+    KeyConfigError,
+    private_key_load,
+    public_key_load,
+    wechatpay_platform_keys_load,
+)
+
+
+def _apiv3_key():
+    if len(settings.WECHATPAY_APIV3_KEY.encode("utf-8")) != 32:
+        raise KeyConfigError("WECHATPAY_APIV3_KEY 应为 32 字节（WECHATPAY_APIV3_KEY must be 32 bytes）")
+
+
+def _platform_keys():
+    keys = wechatpay_platform_keys_load(
+        entries=settings.WECHATPAY_PLATFORM_KEYS, public_key=settings.WECHATPAY_PUBLIC_KEY,
+        public_key_id=settings.WECHATPAY_PUBLIC_KEY_ID,
+    )
+    expired = [key for key in keys if key.not_after and key.not_after < datetime.now(UTC)]
+    if not keys:
+        raise KeyConfigError("微信支付未配置平台公钥：请设置 WECHATPAY_PLATFORM_KEYS，或 WECHATPAY_PUBLIC_KEY 与 "
+                             "WECHATPAY_PUBLIC_KEY_ID（no WeChat Pay platform key is configured）")
+    return [Warning(
+        f"{key.source} 的平台证书 {key.serial} 已于 {key.not_after:%Y-%m-%d} 过期（expired platform certificate）",
+        hint="微信支付不会再用它签名；换上新证书后可将其删除。", id="donations.W001",
+    ) for key in expired]
+
+
+# One loader per key, so each bad key gets its own error naming its setting.
+KEY_LOADERS = {
+    "alipay": (
+        lambda: private_key_load(settings.ALIPAY_APP_PRIVATE_KEY, setting="ALIPAY_APP_PRIVATE_KEY"),
+        lambda: public_key_load(settings.ALIPAY_PUBLIC_KEY, setting="ALIPAY_PUBLIC_KEY"),
+    ),
+    "wechatpay": (
+        # wechatpayv3 wraps a bare PKCS#8 body in PEM lines itself, so that form is accepted here too.
+        lambda: private_key_load(settings.WECHATPAY_PRIVATE_KEY, setting="WECHATPAY_PRIVATE_KEY", bare_base64_ok=True),
+        _apiv3_key,
+        _platform_keys,
+    ),
+}
 
 
 @register(Tags.security, deploy=False)
@@ -20,4 +63,17 @@ def payment_gateway_settings_check(app_configs, **kwargs):
                 hint="在环境变量中设置这些值，或从 PAYMENT_GATEWAYS 中移除该支付方式。",
                 id="donations.E002",
             ))
+            continue
+        # A key that does not parse would otherwise pass here and fail every payment call later.
+        for load in KEY_LOADERS.get(name, ()):
+            try:
+                warnings = load()  # a loaded key, or (for platform keys) warnings about them
+                if isinstance(warnings, list):
+                    errors.extend(warnings)
+            except KeyConfigError as exc:
+                errors.append(Error(
+                    f"支付方式 {name} 的密钥无法读取：{exc}",
+                    hint="粘贴完整的 PEM（含 -----BEGIN …----- 与 -----END …----- 行）。",
+                    id="donations.E003",
+                ))
     return errors

@@ -1,5 +1,6 @@
 """Reconciliation: the gateway's daily statement against our paid orders and refunds, every mismatch listed."""
 
+import logging
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -8,6 +9,8 @@ from donations.gateways import gateway_get
 from donations.gateways.base import GatewayError, StatementLine
 from donations.models import Donation, ReconciliationRun, Refund, RefundStatus
 from donations.models.orders import PAID_STATUSES
+
+logger = logging.getLogger(__name__)
 
 
 def _day_bounds(day: date):
@@ -76,14 +79,25 @@ def _row(line, ours, problem):
 
 
 def reconciliation_run(*, gateway: str, day: date) -> ReconciliationRun:
-    """Fetch the statement, compare, store the run; a statement that cannot be fetched is recorded as such."""
+    """Fetch the statement, compare, store the run.
+
+    A statement that cannot be fetched, decoded or parsed is stored as a failed run (``error`` set, nothing
+    compared): finance staff see that the day was not reconciled and why, rather than no record at all.
+    """
     try:
         lines = gateway_get(gateway).statement(day)
+        payments, refunds = _ours(gateway, day)
+        matched, problems = statement_compare(lines=lines, payments=payments, refunds=refunds)
     except GatewayError as exc:
-        return ReconciliationRun.objects.create(gateway=gateway, day=day, error=str(exc), mismatch_count=0)
-    payments, refunds = _ours(gateway, day)
-    matched, problems = statement_compare(lines=lines, payments=payments, refunds=refunds)
+        return _failed(gateway, day, str(exc))
+    except Exception as exc:  # noqa: BLE001 - any fault in a statement must leave a record, not a crash
+        logger.exception("Reconciliation of %s for %s failed", gateway, day)
+        return _failed(gateway, day, f"对账失败：{type(exc).__name__}: {str(exc)[:500]}")
     return ReconciliationRun.objects.create(
         gateway=gateway, day=day, statement_lines=len(lines), matched=matched, mismatch_count=len(problems),
         mismatches=problems,
     )
+
+
+def _failed(gateway, day, error):
+    return ReconciliationRun.objects.create(gateway=gateway, day=day, error=error, mismatch_count=0)

@@ -1,4 +1,7 @@
-"""Finance staff's admin for donations: orders, offline transfers, refunds, receipts, reconciliation."""
+"""Finance staff's admin for donations: orders, offline transfers, refunds, receipts, reconciliation.
+
+Every viewset is append-only (ledger.viewsets): reading, and recording through a service, are the only routes.
+"""
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -11,47 +14,13 @@ from wagtail.admin import messages
 from wagtail.admin.auth import permission_required
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, PageChooserPanel
-from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.log_actions import log
 
 from donations import selectors, services
 from donations.admin_forms import OfflineTransferForm, ReconciliationForm, RefundRequestForm
-from donations.models import Donation, GatewayNotification, ReconciliationRun, Refund
+from donations.models import Donation, GatewayNotification, Receipt, ReconciliationRun, Refund
 from donations.services_reconcile import reconciliation_run
-
-
-class ServiceCreateView(generic.CreateView):
-    """A create view that records through a service, so the admin obeys every rule the service enforces."""
-
-    success_message = "已保存：%(object)s"
-
-    def call_service(self, data):
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            self.created = self.call_service(form.cleaned_data)
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error.messages)
-            self.produced_error_message = self.get_error_message()
-            return self.form_invalid(form)
-        log(instance=self.created, action="wagtail.create", user=self.request.user)
-        return super().form_valid(form)
-
-    def save_instance(self):
-        return self.created
-
-    def get_edit_url(self):
-        return reverse(self.inspect_url_name, args=[self.object.pk]) if self.inspect_url_name else None
-
-    def get_success_buttons(self):
-        return []
+from ledger.viewsets import AppendOnlyViewSet, ServiceCreateView
 
 
 class OfflineTransferView(ServiceCreateView):
@@ -96,17 +65,7 @@ class ReconcileView(ServiceCreateView):
         return reconciliation_run(gateway=data["gateway"], day=data["day"])
 
 
-class FinanceViewSet(ModelViewSet):
-    """Read and record; finance records are never edited or deleted in the admin."""
-
-    inspect_view_enabled = True
-    copy_view_enabled = False
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(**{"edit_url_name": None, "delete_url_name": None, **kwargs})
-
-
-class DonationViewSet(FinanceViewSet):
+class DonationViewSet(AppendOnlyViewSet):
     """Every order, its state and history; the add view records an offline bank transfer."""
 
     model = Donation
@@ -132,7 +91,7 @@ class DonationViewSet(FinanceViewSet):
     ]
 
 
-class RefundViewSet(FinanceViewSet):
+class RefundViewSet(AppendOnlyViewSet):
     """Refunds in part or in full; each one a reversing ledger entry once the gateway moves the money."""
 
     model = Refund
@@ -148,7 +107,7 @@ class RefundViewSet(FinanceViewSet):
                            "created_at", "completed_at"]
 
 
-class ReconciliationViewSet(FinanceViewSet):
+class ReconciliationViewSet(AppendOnlyViewSet):
     """Each day's statement compared with our records, every mismatch listed."""
 
     model = ReconciliationRun
@@ -162,12 +121,10 @@ class ReconciliationViewSet(FinanceViewSet):
                            "error"]
 
 
-class NotificationViewSet(FinanceViewSet):
+class NotificationViewSet(AppendOnlyViewSet):
     """Every gateway notification as received, with what became of it."""
 
     model = GatewayNotification
-    add_view_enabled = False
-    form_fields = ["gateway"]  # no add or edit view exists; the viewset still wants a form declared
     icon = "mail"
     menu_label = "支付通知"
     list_display = ["received_at", "gateway", "out_trade_no", "verified", "outcome", "error"]
@@ -177,6 +134,18 @@ class NotificationViewSet(FinanceViewSet):
                            "processed_at", "headers", "body"]
 
 
+class ReceiptViewSet(AppendOnlyViewSet):
+    """Donation certificates as issued: number, gift and dates; numbers are taken by the service only."""
+
+    model = Receipt
+    icon = "doc-full"
+    menu_label = "捐赠证书"
+    list_display = ["number", "donation", "issued_at", "emailed_at"]
+    list_filter = ["year"]
+    search_fields = ["number", "donation__out_trade_no"]
+    inspect_view_fields = ["number", "year", "serial", "donation", "issued_at", "emailed_at"]
+
+
 class DonationsGroup(ViewSetGroup):
     """The 捐赠 menu for finance staff."""
 
@@ -184,7 +153,8 @@ class DonationsGroup(ViewSetGroup):
     menu_icon = "pick"
     menu_order = 260
     items = (DonationViewSet("donations_donation"), RefundViewSet("donations_refund"),
-             ReconciliationViewSet("donations_reconciliation"), NotificationViewSet("donations_notification"))
+             ReconciliationViewSet("donations_reconciliation"), NotificationViewSet("donations_notification"),
+             ReceiptViewSet("donations_receipt"))
 
 
 @hooks.register("register_admin_viewset")
@@ -193,7 +163,7 @@ def register_donations_viewsets():
 
 
 @require_POST
-@permission_required("donations.change_donation")
+@permission_required("donations.issue_official_receipt")
 def official_receipt_issue(request, pk):
     """Mark the official 公益事业捐赠票据 of a gift as issued."""
     donation = get_object_or_404(Donation, pk=pk)
@@ -206,7 +176,7 @@ def official_receipt_issue(request, pk):
     return redirect(reverse("donations_official_receipts"))
 
 
-@permission_required("donations.change_donation")
+@permission_required("donations.issue_official_receipt")
 def official_receipt_requests(request):
     """Donors' requests for the official receipt, pending first, so none is forgotten."""
     status = "issued" if request.GET.get("status") == "issued" else "pending"
@@ -237,4 +207,4 @@ class AdminOnlyIfPermittedMenuItem(MenuItem):
     """Shown only to users who may mark receipts issued (finance staff)."""
 
     def is_shown(self, request):
-        return request.user.has_perm("donations.change_donation")
+        return request.user.has_perm("donations.issue_official_receipt")

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
@@ -331,7 +332,10 @@ def _bill_row(trade, kind, done_at, amount, request_no):
 
 
 def bill_archive(app_id, day):
-    """The ``.csv.zip`` Alipay serves: a detail and a summary CSV, GBK, with ``#`` comment lines."""
+    """The ``.csv.zip`` Alipay serves: a detail and a summary CSV, GBK, with ``#`` comment lines.
+
+    ``GATEWAY_SANDBOX_ALIPAY_BILL_FAULT`` (``undecodable`` or ``not_zip``) serves a damaged file instead.
+    """
     keys = current_keys()
     rows, trade_count, refund_count, net = bill_rows(app_id, day)
     stamp = day.strftime("%Y%m%d")
@@ -348,6 +352,11 @@ def bill_archive(app_id, day):
                     [exported]])
     buffer = io.BytesIO()
     prefix = f"{keys.alipay_seller_id}0156_{stamp}"
+    fault = getattr(settings, "GATEWAY_SANDBOX_ALIPAY_BILL_FAULT", "")
+    if fault == "undecodable":
+        detail += b"\x81\x30\xff\xfe\r\n"  # no GBK or GB18030 sequence: a damaged download
+    if fault == "not_zip":
+        return f"{prefix}.csv.zip", "<html>系统繁忙</html>".encode("gb18030")
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{prefix}_业务明细.csv", detail)
         archive.writestr(f"{prefix}_业务明细(汇总).csv", summary)
@@ -362,7 +371,8 @@ def _csv(rows):
             text.write(row[0] + "\r\n")  # comment lines are written bare, not quoted
         else:
             writer.writerow(row)
-    return text.getvalue().encode("gbk")
+    # Labelled GBK; a character beyond GBK (e.g. 𠀀 in a subject) comes out in GB18030, GBK's superset.
+    return text.getvalue().encode("gb18030")
 
 
 def bill_token_date(token):

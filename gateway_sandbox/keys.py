@@ -6,14 +6,16 @@ pretend gateway only; it is gitignored and never used in production.
 """
 
 import base64
+import datetime
 import fcntl
 import json
 import os
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 DEFAULT_KEYS_FILE = Path(__file__).resolve().parent.parent / "var" / "sandbox_keys.json"
@@ -43,6 +45,14 @@ class SandboxKeys:
     wechatpay_merchant_public_key: str
     wechatpay_merchant_serial_no: str
     wechatpay_apiv3_key: str
+    # Key rotation: a second platform pair under its own PUB_KEY_ID_…, and a platform certificate
+    # (certificate mode, its serial in the certificate). Files written before these existed gain them on load.
+    wechatpay_rotated_platform_private_key: str = ""
+    wechatpay_rotated_platform_public_key: str = ""
+    wechatpay_rotated_public_key_id: str = ""
+    wechatpay_certificate_private_key: str = ""
+    wechatpay_platform_certificate: str = ""
+    wechatpay_platform_certificate_serial: str = ""
 
 
 def sandbox_keys(path=None):
@@ -60,8 +70,13 @@ def _load_or_create(file):
     with open(file.with_name(file.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if file.exists() and file.stat().st_size:
-            return SandboxKeys(**json.loads(file.read_text(encoding="utf-8")))
-        keys = _generate()
+            stored = json.loads(file.read_text(encoding="utf-8"))
+            known = {f.name for f in fields(SandboxKeys)}
+            if known <= stored.keys():
+                return SandboxKeys(**{k: v for k, v in stored.items() if k in known})
+            keys = SandboxKeys(**{**_rotation_keys(), **{k: v for k, v in stored.items() if k in known and v}})
+        else:
+            keys = _generate()
         tmp = file.with_name(file.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -81,6 +96,34 @@ def _rsa_pair():
         .decode()
     )
     return private_pem, public_pem
+
+
+def _certificate(private_pem, common_name):
+    """A self-signed platform certificate, as WeChat Pay issues them, valid five years from yesterday."""
+    private = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, common_name),
+                      x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, "Tenpay.com sandbox")])
+    start = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=5 * 365)).sign(private, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode(), f"{certificate.serial_number:X}"
+
+
+def _rotation_keys():
+    rotated_private, rotated_public = _rsa_pair()
+    certificate_private, _ = _rsa_pair()
+    certificate, serial = _certificate(certificate_private, "Tenpay.com Root CA sandbox platform")
+    return {
+        "wechatpay_rotated_platform_private_key": rotated_private,
+        "wechatpay_rotated_platform_public_key": rotated_public,
+        "wechatpay_rotated_public_key_id": "PUB_KEY_ID_01" + _digits(14) + secrets.token_hex(8).upper(),
+        "wechatpay_certificate_private_key": certificate_private,
+        "wechatpay_platform_certificate": certificate,
+        "wechatpay_platform_certificate_serial": serial,
+    }
 
 
 def _digits(count):
@@ -110,7 +153,17 @@ def _generate():
         wechatpay_merchant_public_key=merchant_public,
         wechatpay_merchant_serial_no=secrets.token_hex(20).upper(),
         wechatpay_apiv3_key=apiv3_key,
+        **_rotation_keys(),
     )
+
+
+def wechatpay_platform_signers(keys):
+    """The platform keys the sandbox can sign with, by name: (private key PEM, the serial it sends)."""
+    return {
+        "current": (keys.wechatpay_platform_private_key, keys.wechatpay_public_key_id),
+        "rotated": (keys.wechatpay_rotated_platform_private_key, keys.wechatpay_rotated_public_key_id),
+        "certificate": (keys.wechatpay_certificate_private_key, keys.wechatpay_platform_certificate_serial),
+    }
 
 
 def merchant_settings(keys, *, site_base_url):

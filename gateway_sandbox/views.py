@@ -134,6 +134,7 @@ def _wechatpay_api(handler):
             mchid = wechatpay.verify_request(
                 method=request.method, signed_path=request.get_full_path()[len(prefix):],
                 authorization=request.headers.get("Authorization", ""), body=body,
+                wechatpay_serial=request.headers.get("Wechatpay-Serial", ""),
             )
             status, payload = handler(request, mchid, body, **kwargs)
         except UnicodeDecodeError:

@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from . import signatures
-from .config import current_keys
+from .config import current_keys, wechatpay_platform_serials, wechatpay_signer
 from .models import SandboxRefund, SandboxTrade
 from .services import SandboxError, amount_from_fen, refund_create, trade_close, trade_open
 
@@ -43,12 +43,11 @@ def nonce_str(length=32):
 
 def signed_response(status, payload=None):
     """An answer carrying the platform's five ``Wechatpay-*`` headers over its exact body."""
-    keys = current_keys()
+    private_key, serial = wechatpay_signer()
     body = "" if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     response = HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
     headers = signatures.wechatpay_signature_headers(
-        body, private_key_pem=keys.wechatpay_platform_private_key, serial=keys.wechatpay_public_key_id,
-        timestamp=int(time.time()), nonce=nonce_str(),
+        body, private_key_pem=private_key, serial=serial, timestamp=int(time.time()), nonce=nonce_str(),
     )
     for name, value in headers.items():
         response[name] = value
@@ -56,12 +55,17 @@ def signed_response(status, payload=None):
     return response
 
 
-def verify_request(*, method, signed_path, authorization, body):
-    """Check ``Authorization: WECHATPAY2-SHA256-RSA2048 …`` against the merchant's public key."""
+def verify_request(*, method, signed_path, authorization, body, wechatpay_serial=None):
+    """Check ``Authorization: WECHATPAY2-SHA256-RSA2048 …`` against the merchant's public key.
+
+    In public-key mode every request names a platform key the merchant holds in ``Wechatpay-Serial``.
+    """
     keys = current_keys()
     fields = signatures.wechatpay_parse_authorization(authorization)
     if fields is None:
         raise WechatpayError(401, "SIGN_ERROR", "Authorization 缺失或格式错误")
+    if wechatpay_serial is not None and wechatpay_serial not in wechatpay_platform_serials():
+        raise WechatpayError(400, "PARAM_ERROR", "请求头 Wechatpay-Serial 缺失或不是有效的微信支付公钥ID")
     if fields["mchid"] != keys.wechatpay_mchid:
         raise WechatpayError(401, "SIGN_ERROR", "商户号与签名不符")
     if fields["serial_no"] != keys.wechatpay_merchant_serial_no:
@@ -274,8 +278,7 @@ def build_notification(*, trade, refund, notify_id):
 
 def notification_headers(notification):
     """Each attempt is signed afresh, so a late retry still carries a current timestamp."""
-    keys = current_keys()
+    private_key, serial = wechatpay_signer()
     return signatures.wechatpay_signature_headers(
-        notification.body, private_key_pem=keys.wechatpay_platform_private_key, serial=keys.wechatpay_public_key_id,
-        timestamp=int(time.time()), nonce=nonce_str(),
+        notification.body, private_key_pem=private_key, serial=serial, timestamp=int(time.time()), nonce=nonce_str(),
     )

@@ -1,56 +1,30 @@
-"""The finance admin: list, inspect and record ledger entries; there is no edit or delete view."""
+"""The finance admin: list, inspect and record ledger entries; there is no edit or delete route."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList, PageChooserPanel
-from wagtail.admin.views import generic
-from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.log_actions import log
 
 from ledger.forms import LedgerEntryForm
 from ledger.models import LedgerEntry
 from ledger.services import PROJECT_PAGE_MODEL, entry_record
+from ledger.viewsets import AppendOnlyViewSet, ServiceCreateView
 
 
-class RecordEntryView(generic.CreateView):
+class RecordEntryView(ServiceCreateView):
     """Records through entry_record, so the admin obeys every rule the service enforces."""
 
     success_message = "已登记：%(object)s"
 
-    def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            self.recorded = entry_record(
-                kind=data["kind"], amount=data["amount"], occurred_on=data["occurred_on"], memo=data["memo"],
-                project_id=data["project"].pk if data.get("project") else None,
-                reverses=data.get("reverses"), voucher=data.get("voucher"), recorded_by=self.request.user,
-            )
-        except ValidationError as error:
-            self._add_errors(form, error)
-            self.produced_error_message = self.get_error_message()
-            return self.form_invalid(form)
-        log(instance=self.recorded, action="wagtail.create", user=self.request.user)
-        return super().form_valid(form)
-
-    @staticmethod
-    def _add_errors(form, error):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-
-    def save_instance(self):
-        return self.recorded
-
-    def get_edit_url(self):
-        return reverse(self.inspect_url_name, args=[self.object.pk])
-
-    def get_success_buttons(self):
-        return []
+    def call_service(self, data):
+        return entry_record(
+            kind=data["kind"], amount=data["amount"], occurred_on=data["occurred_on"], memo=data["memo"],
+            project_id=data["project"].pk if data.get("project") else None,
+            reverses=data.get("reverses"), voucher=data.get("voucher"), recorded_by=self.request.user,
+        )
 
 
-class LedgerEntryViewSet(ModelViewSet):
+class LedgerEntryViewSet(AppendOnlyViewSet):
     """Finance staff's view of the ledger: append and read, never change."""
 
     model = LedgerEntry
@@ -59,8 +33,6 @@ class LedgerEntryViewSet(ModelViewSet):
     menu_label = "资金账本"
     add_to_admin_menu = True
     menu_order = 250
-    inspect_view_enabled = True
-    copy_view_enabled = False
     list_display = ["id", "kind", "amount", "occurred_on", "project", "memo"]
     list_filter = ["kind", "occurred_on"]
     search_fields = ["memo", "source_ref"]
@@ -76,14 +48,6 @@ class LedgerEntryViewSet(ModelViewSet):
         "id", "kind", "amount", "occurred_on", "recorded_at", "project", "category_label", "memo",
         "source", "source_ref", "reverses", "voucher", "prev_hash", "entry_hash",
     ]
-
-    def get_common_view_kwargs(self, **kwargs):
-        # No edit or delete view exists, so no view may link to one.
-        return super().get_common_view_kwargs(**{"edit_url_name": None, "delete_url_name": None, **kwargs})
-
-    def get_urlpatterns(self):
-        removed = {"edit", "delete", "copy"}
-        return [pattern for pattern in super().get_urlpatterns() if pattern.name not in removed]
 
 
 @hooks.register("register_admin_viewset")

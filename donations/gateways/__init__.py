@@ -25,12 +25,12 @@ def gateway_get(name: str) -> PaymentGateway:
     if not gateway_enabled(name) or name not in ONLINE_GATEWAYS:
         raise ImproperlyConfigured(f"支付方式 {name!r} 未启用")
     # Settings are read on every call; parsing RSA keys is slow, so a gateway is built once per configuration.
-    return _gateway_build(name, tuple(getattr(settings, key) for key in REQUIRED_SETTINGS[name]))
+    return _gateway_build(name, tuple(getattr(settings, key, "") for key in GATEWAY_SETTINGS[name]))
 
 
 @lru_cache(maxsize=8)
 def _gateway_build(name, values):
-    config = dict(zip(REQUIRED_SETTINGS[name], values, strict=True))
+    config = dict(zip(GATEWAY_SETTINGS[name], values, strict=True))
     if name == "alipay":
         from donations.gateways.alipay import AlipayGateway
 
@@ -45,13 +45,21 @@ def _gateway_build(name, values):
         mchid=config["WECHATPAY_MCHID"], appid=config["WECHATPAY_APPID"],
         private_key=config["WECHATPAY_PRIVATE_KEY"], cert_serial_no=config["WECHATPAY_CERT_SERIAL_NO"],
         apiv3_key=config["WECHATPAY_APIV3_KEY"], public_key=config["WECHATPAY_PUBLIC_KEY"],
-        public_key_id=config["WECHATPAY_PUBLIC_KEY_ID"], base_url=config["WECHATPAY_BASE_URL"],
+        public_key_id=config["WECHATPAY_PUBLIC_KEY_ID"], platform_keys=config["WECHATPAY_PLATFORM_KEYS"],
+        base_url=config["WECHATPAY_BASE_URL"],
     )
 
 
-REQUIRED_SETTINGS = {
+# Every setting a gateway reads; all are required except those in OPTIONAL_SETTINGS.
+GATEWAY_SETTINGS = {
     "alipay": ("ALIPAY_APP_ID", "ALIPAY_SELLER_ID", "ALIPAY_APP_PRIVATE_KEY", "ALIPAY_PUBLIC_KEY",
                "ALIPAY_GATEWAY_URL"),
     "wechatpay": ("WECHATPAY_MCHID", "WECHATPAY_APPID", "WECHATPAY_PRIVATE_KEY", "WECHATPAY_CERT_SERIAL_NO",
-                  "WECHATPAY_APIV3_KEY", "WECHATPAY_PUBLIC_KEY", "WECHATPAY_PUBLIC_KEY_ID", "WECHATPAY_BASE_URL"),
+                  "WECHATPAY_APIV3_KEY", "WECHATPAY_PUBLIC_KEY", "WECHATPAY_PUBLIC_KEY_ID",
+                  "WECHATPAY_PLATFORM_KEYS", "WECHATPAY_BASE_URL"),
+}
+# WeChat's platform keys come from the single-key pair, the list, or both; the check asks for at least one.
+OPTIONAL_SETTINGS = {"WECHATPAY_PUBLIC_KEY", "WECHATPAY_PUBLIC_KEY_ID", "WECHATPAY_PLATFORM_KEYS"}
+REQUIRED_SETTINGS = {
+    name: tuple(key for key in keys if key not in OPTIONAL_SETTINGS) for name, keys in GATEWAY_SETTINGS.items()
 }

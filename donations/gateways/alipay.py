@@ -30,6 +30,7 @@ from donations.gateways.base import (
     VerifiedNotification,
     yuan,
 )
+from donations.gateways.keys import private_key_load, public_key_load
 
 logger = logging.getLogger(__name__)
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -49,8 +50,14 @@ class AlipayClient(BaseAliPay):
         self._gateway = gateway_url
 
     def _load_key(self):
-        # A verifier needs only Alipay's public key; our private key is loaded when there is one.
-        self._app_private_key = RSA.importKey(self._app_private_key_string) if self._app_private_key_string else None
+        # A verifier needs only Alipay's public key; our private key is loaded when there is one. Each is
+        # parsed by `cryptography` first (as the system check does), so a bad key names its setting.
+        if self._app_private_key_string:
+            private_key_load(self._app_private_key_string, setting="ALIPAY_APP_PRIVATE_KEY")
+            self._app_private_key = RSA.importKey(self._app_private_key_string)
+        else:
+            self._app_private_key = None
+        public_key_load(self._alipay_public_key_string, setting="ALIPAY_PUBLIC_KEY")
         self._alipay_public_key = RSA.importKey(self._alipay_public_key_string)
 
     def build_body(self, method, biz_content=None, **kwargs):
@@ -251,12 +258,31 @@ def _clean(value):
     return (value or "").strip().strip("\t").strip()
 
 
+STATEMENT_ENCODING = "gb18030"  # Alipay says GBK; GB18030 is its superset and decodes every GBK file the same
+
+
 def alipay_statement_parse(archive: bytes) -> list[StatementLine]:
-    """Lines of Alipay's zipped GBK CSV statement; the detail file is the one whose header names 支付宝交易号."""
+    """Lines of Alipay's zipped GBK CSV statement; the detail file is the one whose header names 支付宝交易号.
+
+    A statement that cannot be read raises GatewayError saying why, so reconciliation records it.
+    """
+    try:
+        return _statement_lines(archive)
+    except zipfile.BadZipFile as exc:
+        raise GatewayError(f"支付宝对账单不是有效的 zip 文件：{exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise GatewayError(f"支付宝对账单无法按 GB18030 解码：第 {exc.start} 字节起 {exc.object[exc.start:exc.start + 8]!r}") from exc
+    except KeyError as exc:
+        raise GatewayError(f"支付宝对账单缺少列：{exc}") from exc
+    except (ArithmeticError, ValueError, IndexError, csv.Error) as exc:
+        raise GatewayError(f"支付宝对账单格式错误：{type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+def _statement_lines(archive):
     lines = []
     with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
         for name in zipped.namelist():
-            text = zipped.read(name).decode("gbk")
+            text = zipped.read(name).decode(STATEMENT_ENCODING)
             rows = [row for row in csv.reader(io.StringIO(text)) if row and not row[0].startswith("#")]
             if not rows or _clean(rows[0][0]) != "支付宝交易号":
                 continue

@@ -8,8 +8,9 @@ import time
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ImproperlyConfigured
 from wechatpayv3 import WeChatPay, WeChatPayType
-from wechatpayv3.utils import aes_decrypt, load_public_key, rsa_verify
+from wechatpayv3.utils import aes_decrypt, rsa_verify
 
 from donations.gateways.base import (
     Acknowledgement,
@@ -27,10 +28,15 @@ from donations.gateways.base import (
     fen_to_yuan,
     yuan_to_fen,
 )
+from donations.gateways.keys import (
+    platform_key_find,
+    private_key_load,
+    wechatpay_current_key,
+    wechatpay_platform_keys_load,
+)
 
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
-HEADERS = ("Wechatpay-Serial", "Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce",
-           "Wechatpay-Signature-Type")
+REQUIRED_HEADERS = ("Wechatpay-Serial", "Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce")
 MAX_CLOCK_SKEW = 300
 TIMEOUT = (5, 10)
 
@@ -44,50 +50,97 @@ def _header(headers: dict, name: str) -> str:
     return ""
 
 
-def wechatpay_verify_signature(*, headers: dict, body: str, public_keys: dict, now: float) -> None:
-    """Check the five Wechatpay-* headers, the timestamp's age and the RSA signature; raise if any fails."""
-    values = {name: _header(headers, name) for name in HEADERS}
-    missing = [name for name, value in values.items() if not value]
-    if missing:
-        raise VerificationError(f"微信支付通知缺少头部：{', '.join(missing)}")
-    if values["Wechatpay-Signature-Type"] != SIGNATURE_TYPE:
-        raise VerificationError("微信支付通知签名类型不受支持")
-    try:
-        timestamp = int(values["Wechatpay-Timestamp"])
-    except ValueError as exc:
-        raise VerificationError("微信支付通知时间戳格式错误") from exc
-    if abs(now - timestamp) > MAX_CLOCK_SKEW:
-        raise VerificationError("微信支付通知时间戳超出 300 秒")
-    key = public_keys.get(values["Wechatpay-Serial"])
+def _signed_by_platform(values: dict, body: str, public_keys: dict) -> None:
+    serial = values["Wechatpay-Serial"]
+    key = platform_key_find(public_keys, serial)
     if key is None:
-        raise VerificationError("微信支付通知的平台公钥序列号未知")
+        # Named in the record so staff can see a rotated key arrive before it is configured.
+        known = "、".join(sorted(public_keys)) or "无"
+        raise VerificationError(f"微信支付平台公钥序列号未知：{serial[:64]}（已配置：{known}）；"
+                                f"请在 WECHATPAY_PLATFORM_KEYS 中加入该平台证书或公钥")
     if not rsa_verify(values["Wechatpay-Timestamp"], values["Wechatpay-Nonce"], body,
                       values["Wechatpay-Signature"], key):
         raise VerificationError("微信支付通知签名无效")
+
+
+def wechatpay_verify_signature(*, headers: dict, body: str, public_keys: dict, now: float) -> None:
+    """Check the Wechatpay-* headers, the timestamp's age and the RSA signature under the key the serial names.
+
+    ``Wechatpay-Signature-Type`` is not signed and genuine notifications may omit it; when present it must
+    name the one scheme there is.
+    """
+    values = {name: _header(headers, name) for name in REQUIRED_HEADERS}
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise VerificationError(f"微信支付通知缺少头部：{', '.join(missing)}")
+    signature_type = _header(headers, "Wechatpay-Signature-Type")
+    if signature_type and signature_type != SIGNATURE_TYPE:
+        raise VerificationError("微信支付通知签名类型不受支持：Wechatpay-Signature-Type 应为 " + SIGNATURE_TYPE)
+    timestamp = values["Wechatpay-Timestamp"]
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise VerificationError("微信支付通知时间戳格式错误")
+    if abs(now - int(timestamp)) > MAX_CLOCK_SKEW:
+        raise VerificationError("微信支付通知时间戳超出 300 秒")
+    _signed_by_platform(values, body, public_keys)
+
+
+def wechatpay_response_verified(*, headers, body: str, public_keys: dict) -> bool:
+    """A synchronous answer's signature, under whichever configured platform key its serial names."""
+    values = {name: str(headers.get(name, "")) for name in REQUIRED_HEADERS}
+    signature_type = str(headers.get("Wechatpay-Signature-Type", ""))
+    if not all(values.values()) or (signature_type and signature_type != SIGNATURE_TYPE):
+        return False
+    try:
+        _signed_by_platform(values, body, public_keys)
+    except VerificationError:
+        return False
+    return True
 
 
 def wechatpay_decrypt_resource(*, body: str, apiv3_key: str) -> tuple[dict, dict]:
     """The notification envelope and its decrypted resource; raise if the GCM tag or format is wrong."""
     try:
         envelope = json.loads(body)
-        resource = envelope["resource"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except ValueError as exc:
         raise VerificationError("微信支付通知格式错误") from exc
+    resource = envelope.get("resource") if isinstance(envelope, dict) else None
+    if not isinstance(resource, dict):
+        raise VerificationError("微信支付通知格式错误：resource 应为对象")
     if resource.get("algorithm") != "AEAD_AES_256_GCM":
         raise VerificationError("微信支付通知加密算法不受支持")
+    fields = (resource.get("nonce"), resource.get("ciphertext"), resource.get("associated_data") or "")
+    if not all(isinstance(value, str) for value in fields):
+        raise VerificationError("微信支付通知格式错误：nonce、ciphertext、associated_data 应为字符串")
+    nonce, ciphertext, associated_data = fields
     try:
-        plain = aes_decrypt(
-            nonce=resource["nonce"], ciphertext=resource["ciphertext"],
-            associated_data=resource.get("associated_data") or "", apiv3_key=apiv3_key,
-        )
-    except (KeyError, ValueError, TypeError) as exc:
+        plain = aes_decrypt(nonce=nonce, ciphertext=ciphertext, associated_data=associated_data, apiv3_key=apiv3_key)
+    except (ValueError, TypeError) as exc:  # binascii.Error is a ValueError; a bad nonce length too
         raise VerificationError("微信支付通知密文无法解密") from exc
     if plain is None:
         raise VerificationError("微信支付通知密文校验失败")
     try:
-        return envelope, json.loads(plain)
+        decrypted = json.loads(plain)
     except ValueError as exc:
         raise VerificationError("微信支付通知明文格式错误") from exc
+    if not isinstance(decrypted, dict):
+        raise VerificationError("微信支付通知明文格式错误：应为对象")
+    return envelope, decrypted
+
+
+def _text(data: dict, key: str) -> str:
+    value = data.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise VerificationError(f"微信支付通知字段 {key} 应为字符串")
+    return value
+
+
+def _fen(value):
+    try:
+        return fen_to_yuan(value)
+    except ArithmeticError as exc:  # an integer too large for two-place yuan
+        raise VerificationError(f"金额格式错误：{str(value)[:40]}") from exc
 
 
 def _rfc3339(value):
@@ -103,18 +156,28 @@ class WechatPayGateway(PaymentGateway):
     name = "wechatpay"
     channels = ("qr", "h5")
 
-    def __init__(self, *, mchid, appid, private_key, cert_serial_no, apiv3_key, public_key, public_key_id,
-                 base_url, clock=time.time):
+    def __init__(self, *, mchid, appid, private_key, cert_serial_no, apiv3_key, public_key="", public_key_id="",
+                 platform_keys="", base_url, clock=time.time):
         self.mchid = mchid
         self.appid = appid
         self.apiv3_key = apiv3_key
-        self.public_keys = {public_key_id: load_public_key(public_key)}
+        private_key_load(private_key, setting="WECHATPAY_PRIVATE_KEY", bare_base64_ok=True)  # KeyConfigError if bad
+        keys = wechatpay_platform_keys_load(entries=platform_keys, public_key=public_key, public_key_id=public_key_id)
+        current = wechatpay_current_key(keys, public_key_id=public_key_id)
+        if current is None:
+            raise ImproperlyConfigured("微信支付未配置平台公钥或平台证书（WECHATPAY_PLATFORM_KEYS）")
+        self.public_keys = {key.serial: key.public_key for key in keys}
+        self.current_serial = current.serial
         self.clock = clock
+        # Public-key mode in the SDK: it sends Wechatpay-Serial (our current key id) and never downloads
+        # certificates; answers are checked against every configured key, as notifications are.
         self.client = WeChatPay(
             wechatpay_type=WeChatPayType.NATIVE, mchid=mchid, private_key=private_key,
-            cert_serial_no=cert_serial_no, appid=appid, apiv3_key=apiv3_key, public_key=public_key,
-            public_key_id=public_key_id, timeout=TIMEOUT,
+            cert_serial_no=cert_serial_no, appid=appid, apiv3_key=apiv3_key, public_key=current.public_pem(),
+            public_key_id=current.serial, timeout=TIMEOUT,
         )
+        self.client._core._verify_signature = lambda headers, body: wechatpay_response_verified(
+            headers=headers, body=body, public_keys=self.public_keys)
         # The SDK fixes the production address; the same client speaks to any base URL we configure.
         self.client._core._gate_way = base_url.rstrip("/")
 
@@ -152,32 +215,37 @@ class WechatPayGateway(PaymentGateway):
         raise GatewayError(f"微信支付下单失败：{data.get('message', code)}")
 
     def verify_notification(self, *, headers, body, params):
-        text = body.decode("utf-8") if isinstance(body, bytes) else body
+        try:
+            text = body.decode("utf-8") if isinstance(body, bytes) else body
+        except UnicodeDecodeError as exc:
+            raise VerificationError("微信支付通知正文不是 UTF-8") from exc
         wechatpay_verify_signature(headers=headers, body=text, public_keys=self.public_keys, now=self.clock())
         envelope, resource = wechatpay_decrypt_resource(body=text, apiv3_key=self.apiv3_key)
-        event_type = envelope.get("event_type", "")
+        event_type = _text(envelope, "event_type")
         amount = resource.get("amount") or {}
+        if not isinstance(amount, dict):
+            raise VerificationError("微信支付通知字段 amount 应为对象")
         if event_type == "TRANSACTION.SUCCESS":
             event = NotificationEvent.PAID if resource.get("trade_state") == "SUCCESS" else NotificationEvent.OTHER
             refund_amount = None
         elif event_type == "REFUND.SUCCESS":
             event = NotificationEvent.REFUNDED
-            refund_amount = fen_to_yuan(amount.get("refund"))
+            refund_amount = _fen(amount.get("refund"))
         else:
             event, refund_amount = NotificationEvent.OTHER, None
         total = amount.get("total")
         return VerifiedNotification(
             gateway=self.name,
             event=event,
-            out_trade_no=resource.get("out_trade_no", ""),
-            gateway_trade_no=resource.get("transaction_id", ""),
-            amount=fen_to_yuan(total) if total is not None else None,
-            app_id=resource.get("appid", self.appid if event == NotificationEvent.REFUNDED else ""),
-            merchant_id=resource.get("mchid", ""),
+            out_trade_no=_text(resource, "out_trade_no"),
+            gateway_trade_no=_text(resource, "transaction_id"),
+            amount=_fen(total) if total is not None else None,
+            app_id=_text(resource, "appid") or (self.appid if event == NotificationEvent.REFUNDED else ""),
+            merchant_id=_text(resource, "mchid"),
             refund_amount=refund_amount,
-            refund_request_no=resource.get("out_refund_no", ""),
-            occurred_at=_rfc3339(resource.get("success_time")),
-            data={"event_type": event_type, "id": envelope.get("id", ""), "resource": resource},
+            refund_request_no=_text(resource, "out_refund_no"),
+            occurred_at=_rfc3339(_text(resource, "success_time")),
+            data={"event_type": event_type, "id": str(envelope.get("id", ""))[:64], "resource": resource},
         )
 
     def expected_merchant(self):
@@ -235,13 +303,28 @@ class WechatPayGateway(PaymentGateway):
         if code != 200:
             raise GatewayError("微信支付对账单下载失败")
         raw = content if isinstance(content, bytes) else content.encode()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-        return wechatpay_statement_parse(raw.decode("utf-8-sig"))
+        try:
+            if raw[:2] == b"\x1f\x8b":
+                raw = gzip.decompress(raw)
+            return wechatpay_statement_parse(raw.decode("utf-8-sig"))
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            raise GatewayError(f"微信支付对账单无法解压或解码：{type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
 def wechatpay_statement_parse(text: str) -> list[StatementLine]:
-    """Lines of WeChat's trade bill: a CSV whose values start with a backtick, ending in a summary block."""
+    """Lines of WeChat's trade bill: a CSV whose values start with a backtick, ending in a summary block.
+
+    A bill that cannot be read raises GatewayError saying why, so reconciliation records it.
+    """
+    try:
+        return _bill_lines(text)
+    except KeyError as exc:
+        raise GatewayError(f"微信支付对账单缺少列：{exc}") from exc
+    except (ArithmeticError, ValueError, IndexError, csv.Error) as exc:
+        raise GatewayError(f"微信支付对账单格式错误：{type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+def _bill_lines(text):
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         return []

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from donations.models.guards import FrozenFieldsModel
+
 
 class DonationStatus(models.TextChoices):
     """Where an order is in its life: created → pending → paid → (partially_)refunded, or pending → closed."""
@@ -46,8 +48,11 @@ class Channel(models.TextChoices):
     OFFLINE = "offline", "线下转账"
 
 
-class Donation(models.Model):
+class Donation(FrozenFieldsModel):
     """One gift as an order: amount, donor's wishes, and where it stands with the gateway."""
+
+    # What the gift is, as the donor and the ledger know it; its state moves, these never do.
+    frozen_fields = ("campaign", "out_trade_no", "gateway", "channel", "amount", "donor_name", "anonymous", "message")
 
     # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
     wagtail_reference_index_ignore = True
@@ -97,6 +102,9 @@ class Donation(models.Model):
         verbose_name = "捐赠订单"
         verbose_name_plural = "捐赠订单"
         ordering = ["-created_at"]
+        # Orders change only through the services; no one may be granted change or delete.
+        default_permissions = ("add", "view")
+        permissions = [("issue_official_receipt", "可登记公益事业捐赠票据已开具")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="donation_amount_positive"),
             models.CheckConstraint(
@@ -144,6 +152,7 @@ class DonationEvent(models.Model):
     class Meta:
         verbose_name = "订单事件"
         verbose_name_plural = "订单事件"
+        default_permissions = ("view",)
         ordering = ["created_at", "id"]
 
     def __str__(self):
@@ -161,8 +170,11 @@ class NotificationOutcome(models.TextChoices):
     FAILED = "failed", "处理失败"
 
 
-class GatewayNotification(models.Model):
+class GatewayNotification(FrozenFieldsModel):
     """A notification exactly as received, stored before anything else and untrusted until verified."""
+
+    # The message as it arrived is the evidence; only what became of it is written later.
+    frozen_fields = ("gateway", "received_at", "headers", "body", "remote_addr")
 
     # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
     wagtail_reference_index_ignore = True
@@ -183,6 +195,8 @@ class GatewayNotification(models.Model):
     class Meta:
         verbose_name = "支付通知"
         verbose_name_plural = "支付通知"
+        # Stored as received by the notify view; staff only read them.
+        default_permissions = ("view",)
         ordering = ["-received_at"]
 
     def __str__(self):

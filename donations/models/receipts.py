@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from donations.models.guards import FrozenFieldsModel
+
 
 class ReceiptCounter(models.Model):
     """The last receipt number used in a year; its row is locked while the next number is taken."""
@@ -14,13 +16,17 @@ class ReceiptCounter(models.Model):
 
     class Meta:
         verbose_name = "收据编号计数器"
+        default_permissions = ()
 
     def __str__(self):
         return f"{self.year}: {self.last_serial}"
 
 
-class Receipt(models.Model):
+class Receipt(FrozenFieldsModel):
     """The donation certificate of one paid gift: number, unguessable download token, issue time."""
+
+    # A number once given stays with its gift: the receipt series must have no gaps and no reuse.
+    frozen_fields = ("donation", "year", "serial", "number", "issued_at")
 
     # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
     wagtail_reference_index_ignore = True
@@ -36,6 +42,7 @@ class Receipt(models.Model):
     class Meta:
         verbose_name = "捐赠证书"
         verbose_name_plural = "捐赠证书"
+        default_permissions = ("view",)
         ordering = ["-year", "-serial"]
         constraints = [
             models.UniqueConstraint(fields=["year", "serial"], name="receipt_serial_unique_per_year"),

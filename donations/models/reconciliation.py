@@ -21,6 +21,8 @@ class ReconciliationRun(models.Model):
     class Meta:
         verbose_name = "对账记录"
         verbose_name_plural = "对账记录"
+        # Written by the reconciliation service only.
+        default_permissions = ("add", "view")
         ordering = ["-day", "-ran_at"]
 
     def __str__(self):

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from donations.models.guards import FrozenFieldsModel
+
 
 class RefundStatus(models.TextChoices):
     """A refund is requested at the gateway, then succeeds or fails."""
@@ -13,8 +15,11 @@ class RefundStatus(models.TextChoices):
     FAILED = "failed", "失败"
 
 
-class Refund(models.Model):
+class Refund(FrozenFieldsModel):
     """A refund with the idempotency number the gateway uses to refund once however often it is retried."""
+
+    # The request the gateway knows; only its status and the gateway's answer move.
+    frozen_fields = ("donation", "out_request_no", "amount")
 
     # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
     wagtail_reference_index_ignore = True
@@ -35,6 +40,8 @@ class Refund(models.Model):
     class Meta:
         verbose_name = "退款"
         verbose_name_plural = "退款"
+        # Requested and settled through the services only.
+        default_permissions = ("add", "view")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),

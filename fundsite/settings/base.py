@@ -209,6 +209,7 @@ WECHATPAY_CERT_SERIAL_NO = env_str("WECHATPAY_CERT_SERIAL_NO", "")
 WECHATPAY_APIV3_KEY = env_str("WECHATPAY_APIV3_KEY", "")
 WECHATPAY_PUBLIC_KEY = env_str("WECHATPAY_PUBLIC_KEY", "")
 WECHATPAY_PUBLIC_KEY_ID = env_str("WECHATPAY_PUBLIC_KEY_ID", "")
+WECHATPAY_PLATFORM_KEYS = env_str("WECHATPAY_PLATFORM_KEYS", "")
 WECHATPAY_BASE_URL = env_str("WECHATPAY_BASE_URL", "https://api.mch.weixin.qq.com")
 # Donations: amount bounds (yuan), how long an unpaid order stays open, and rate limits per client.
 DONATION_MIN_AMOUNT = env_str("DONATION_MIN_AMOUNT", "1.00")

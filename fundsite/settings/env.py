@@ -66,6 +66,7 @@ VARIABLES = {
     "WECHATPAY_APIV3_KEY": ("str", "", "32-byte APIv3 key"),
     "WECHATPAY_PUBLIC_KEY": ("pem", "", "WeChat Pay platform public key"),
     "WECHATPAY_PUBLIC_KEY_ID": ("str", "", "platform public key id (PUB_KEY_ID_…)"),
+    "WECHATPAY_PLATFORM_KEYS": ("pem", "", "more platform keys: certificate PEMs and/or `PUB_KEY_ID_…:` + public key PEM"),
     "WECHATPAY_BASE_URL": ("url", "https://api.mch.weixin.qq.com", "WeChat Pay API v3 address"),
     "DONATION_MIN_AMOUNT": ("decimal", "1.00", "smallest online gift in yuan"),
     "DONATION_MAX_AMOUNT": ("decimal", "50000.00", "largest online gift in yuan"),

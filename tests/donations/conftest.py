@@ -46,6 +46,7 @@ def restore_wagtail_base():
         Page.add_root(instance=Page(title="Root", slug="root"))
     importlib.import_module("ledger.migrations.0002_finance_group_and_chain_head").create_finance_group(apps, None)
     importlib.import_module("donations.migrations.0003_finance_permissions").grant(apps, None)
+    importlib.import_module("donations.migrations.0004_append_only_admin").narrow_permissions(apps, None)
 
 
 @pytest.fixture

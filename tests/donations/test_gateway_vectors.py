@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 from cryptography.x509 import load_pem_x509_certificate
+from django.conf import settings
 
 from donations.gateways.alipay import AlipayClient, alipay_signed_content, alipay_verify
 from donations.gateways.base import VerificationError
-from donations.gateways.wechatpay import wechatpay_decrypt_resource, wechatpay_verify_signature
+from donations.gateways.wechatpay import WechatPayGateway, wechatpay_decrypt_resource, wechatpay_verify_signature
+from gateway_sandbox.keys import sandbox_keys
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +98,9 @@ def test_alipay_gateway_message_verifies_only_with_sign_type_kept(vectors):
 def wechat_vector(vectors):
     vector = vectors["wechatpay_notification"]
     cert = load_pem_x509_certificate(vector["platform_certificate_pem"].encode())
+    # As published, without Wechatpay-Signature-Type: that header is not signed, and our verifier must not need it.
     headers = dict(vector["headers"])
-    # The signature type header is not signed; the source omits it, the real gateway always sends it.
-    headers.setdefault("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048")
+    assert "Wechatpay-Signature-Type" not in headers
     keys = {headers["Wechatpay-Serial"]: cert.public_key()}
     return headers, vector["body"], keys, vector["aead_key"]
 
@@ -127,12 +129,51 @@ def test_wechatpay_notification_with_an_old_timestamp_is_rejected(wechat_vector)
 
 
 @pytest.mark.parametrize("header", ["Wechatpay-Serial", "Wechatpay-Signature", "Wechatpay-Timestamp",
-                                    "Wechatpay-Nonce", "Wechatpay-Signature-Type"])
+                                    "Wechatpay-Nonce"])
 def test_wechatpay_notification_missing_a_header_is_rejected(wechat_vector, header):
     headers, body, keys, _ = wechat_vector
     headers = {k: v for k, v in headers.items() if k != header}
     with pytest.raises(VerificationError):
         wechatpay_verify_signature(headers=headers, body=body, public_keys=keys, now=1624523846)
+
+
+def test_wechatpay_notification_with_the_signature_type_header_verifies_only_with_the_one_scheme(wechat_vector):
+    headers, body, keys, _ = wechat_vector
+    now = int(headers["Wechatpay-Timestamp"])
+    wechatpay_verify_signature(headers={**headers, "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048"},
+                               body=body, public_keys=keys, now=now)
+    with pytest.raises(VerificationError, match="Wechatpay-Signature-Type"):
+        wechatpay_verify_signature(headers={**headers, "Wechatpay-Signature-Type": "WECHATPAY2-SM2-WITH-SM3"},
+                                   body=body, public_keys=keys, now=now)
+
+
+def _vector_gateway(vectors, platform_keys, sandbox_keys):
+    vector = vectors["wechatpay_notification"]
+    return WechatPayGateway(
+        mchid="1900000000", appid="wx0000000000000000", private_key=sandbox_keys.wechatpay_merchant_private_key,
+        cert_serial_no="0" * 40, apiv3_key=vector["aead_key"], platform_keys=platform_keys,
+        base_url="https://invalid.example", clock=lambda: int(vector["headers"]["Wechatpay-Timestamp"]) + 5,
+    )
+
+
+def test_genuine_wechatpay_notification_verifies_by_the_gateway_with_its_certificate_among_several(vectors):
+    # The certificate form: its serial is read from the certificate and matched to Wechatpay-Serial.
+    vector = vectors["wechatpay_notification"]
+    keys = sandbox_keys(settings.GATEWAY_SANDBOX_KEYS_FILE)
+    entries = (f"{keys.wechatpay_public_key_id}: {keys.wechatpay_platform_public_key}\n"
+               + vector["platform_certificate_pem"])
+    gateway = _vector_gateway(vectors, entries, keys)
+    assert vector["headers"]["Wechatpay-Serial"] in gateway.public_keys
+    verified = gateway.verify_notification(headers=dict(vector["headers"]), body=vector["body"].encode(), params={})
+    assert verified.data["id"] == "3119dfba-e649-5eec-ab1e-3412bc4d2e17"
+
+
+def test_genuine_wechatpay_notification_is_refused_when_its_certificate_is_not_configured(vectors):
+    vector = vectors["wechatpay_notification"]
+    keys = sandbox_keys(settings.GATEWAY_SANDBOX_KEYS_FILE)
+    gateway = _vector_gateway(vectors, f"{keys.wechatpay_public_key_id}: {keys.wechatpay_platform_public_key}", keys)
+    with pytest.raises(VerificationError, match="序列号未知：D7CE59D1F522D701"):
+        gateway.verify_notification(headers=dict(vector["headers"]), body=vector["body"].encode(), params={})
 
 
 def test_wechatpay_notification_with_changed_body_or_nonce_is_rejected(wechat_vector):

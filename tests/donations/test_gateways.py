@@ -102,3 +102,63 @@ def test_wechatpay_trade_bill_is_read_with_its_backtick_values_and_summary():
         ("payment", "20261122BBB", Decimal("66.60"), ""),
         ("refund", "20261122BBB", Decimal("10.00"), "20261122BBBR1"),
     ]
+
+
+# --- WeChat Pay bodies that are signed but malformed: refused with a reason, never an exception --------------
+
+
+def _signed_wechat(keys, envelope, *, resource_plain=None):
+    import json
+    import secrets
+    import time
+
+    from gateway_sandbox import signatures
+
+    if resource_plain is not None:
+        nonce = secrets.token_hex(6)
+        envelope = {**envelope, "resource": {
+            "algorithm": "AEAD_AES_256_GCM", "associated_data": "transaction", "nonce": nonce,
+            "ciphertext": signatures.wechatpay_encrypt(resource_plain, key=keys.wechatpay_apiv3_key, nonce=nonce,
+                                                       associated_data="transaction")}}
+    body = json.dumps(envelope)
+    headers = signatures.wechatpay_signature_headers(
+        body, private_key_pem=keys.wechatpay_platform_private_key, serial=keys.wechatpay_public_key_id,
+        timestamp=int(time.time()), nonce=secrets.token_hex(8))
+    return headers, body.encode()
+
+
+@pytest.mark.parametrize("envelope,plain,reason", [
+    ({"event_type": "TRANSACTION.SUCCESS", "resource": "a string"}, None, "resource 应为对象"),
+    ({"event_type": "TRANSACTION.SUCCESS", "resource": ["x"]}, None, "resource 应为对象"),
+    ([1, 2], None, "resource 应为对象"),
+    ({"event_type": "TRANSACTION.SUCCESS", "resource": {"algorithm": "AEAD_AES_256_GCM", "nonce": 1,
+                                                        "ciphertext": [], "associated_data": ""}}, None, "应为字符串"),
+    ({"event_type": "TRANSACTION.SUCCESS", "resource": {"algorithm": "AEAD_AES_256_GCM", "nonce": "abc",
+                                                        "ciphertext": "!!", "associated_data": ""}}, None, "无法解密"),
+    ({"event_type": "TRANSACTION.SUCCESS"}, '"just a string"', "应为对象"),
+    ({"event_type": "TRANSACTION.SUCCESS"}, '{"trade_state": "SUCCESS", "amount": [100]}', "amount"),
+    ({"event_type": "TRANSACTION.SUCCESS"}, '{"trade_state": "SUCCESS", "amount": {"total": 1e999999}}', "金额"),
+    ({"event_type": "REFUND.SUCCESS"}, '{"amount": {"total": 100, "refund": ' + "9" * 40 + "}}", "金额"),
+    ({"event_type": "TRANSACTION.SUCCESS"}, '{"trade_state": "SUCCESS", "out_trade_no": ["A"], '
+                                            '"amount": {"total": 100}}', "out_trade_no"),
+    ({"event_type": ["TRANSACTION.SUCCESS"]}, '{"amount": {"total": 100}}', "event_type"),
+])
+def test_a_signed_but_malformed_wechat_notification_is_refused_with_a_reason(keys, envelope, plain, reason):
+    gateway = gateway_get("wechatpay")
+    headers, body = _signed_wechat(keys, envelope, resource_plain=plain)
+    with pytest.raises(VerificationError, match=reason):
+        gateway.verify_notification(headers=headers, body=body, params={})
+
+
+def test_a_wechat_notification_body_that_is_not_utf8_is_refused(keys):
+    headers, _ = _signed_wechat(keys, {"resource": {}})
+    with pytest.raises(VerificationError, match="UTF-8"):
+        gateway_get("wechatpay").verify_notification(headers=headers, body=b"\xff\xfe{}", params={})
+
+
+@pytest.mark.parametrize("timestamp", ["１６２４５２３８４６", "²", "9" * 30, "-5"])
+def test_a_wechat_timestamp_that_is_not_ascii_digits_is_refused(keys, timestamp):
+    headers, body = _signed_wechat(keys, {"resource": {}})
+    with pytest.raises(VerificationError, match="时间戳"):
+        gateway_get("wechatpay").verify_notification(headers={**headers, "Wechatpay-Timestamp": timestamp},
+                                                     body=body, params={})

@@ -250,11 +250,21 @@ def test_wechatpay_notification_signed_with_the_wrong_key_is_rejected(client, ke
     assert_rejected(post_wechat(client, body, headers), wx_donation, before, expect_error="签名无效")
 
 
-def test_wechatpay_notification_missing_the_signature_type_header_is_rejected(client, keys, wx_donation,
-                                                                                wechat_notification):
-    before = snapshot(wx_donation)
+def test_wechatpay_notification_without_the_signature_type_header_settles(client, keys, wx_donation,
+                                                                           wechat_notification):
+    # The header is not signed and genuine notifications may omit it.
     body, headers = wechat_notification(wechat_resource(keys, wx_donation))
     del headers["HTTP_WECHATPAY_SIGNATURE_TYPE"]
+    assert post_wechat(client, body, headers).status_code == 204
+    wx_donation.refresh_from_db()
+    assert wx_donation.status == DonationStatus.PAID
+
+
+def test_wechatpay_notification_with_another_signature_type_is_rejected(client, keys, wx_donation,
+                                                                        wechat_notification):
+    before = snapshot(wx_donation)
+    body, headers = wechat_notification(wechat_resource(keys, wx_donation))
+    headers["HTTP_WECHATPAY_SIGNATURE_TYPE"] = "WECHATPAY2-SM2-WITH-SM3"
     assert_rejected(post_wechat(client, body, headers), wx_donation, before, expect_error="Wechatpay-Signature-Type")
 
 

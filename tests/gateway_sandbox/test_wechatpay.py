@@ -137,3 +137,43 @@ def test_refund_once_per_out_refund_no_and_bounded(wechat, merchant):
     data = wechat.callback(callback_headers(refunded), refunded["body"])
     assert data["event_type"] == "REFUND.SUCCESS"
     assert data["resource"]["out_refund_no"] == "RF1" and data["resource"]["amount"]["refund"] == 400
+
+
+@pytest.mark.parametrize("serial", [None, "", "PUB_KEY_ID_0000000000"])
+def test_request_without_a_known_wechatpay_serial_is_refused(db, keys, merchant, serial):
+    # Public-key mode: each request names the platform key the merchant holds in Wechatpay-Serial.
+    from wechatpayv3.utils import build_authorization, load_private_key
+
+    body = json.dumps({"appid": keys.wechatpay_appid, "mchid": keys.wechatpay_mchid, "description": "d",
+                       "out_trade_no": "S1", "notify_url": merchant.url, "amount": {"total": 100}})
+    authorization = build_authorization("/v3/pay/transactions/native", "POST", keys.wechatpay_mchid,
+                                        keys.wechatpay_merchant_serial_no,
+                                        load_private_key(keys.wechatpay_merchant_private_key), data=body)
+    headers = {"HTTP_AUTHORIZATION": authorization}
+    if serial is not None:
+        headers["HTTP_WECHATPAY_SERIAL"] = serial
+    response = Client().post("/sandbox/wechatpay/v3/pay/transactions/native", body, content_type="application/json",
+                             **headers)
+    assert response.status_code == 400 and "Wechatpay-Serial" in response.json()["message"]
+    assert not SandboxTrade.objects.exists()
+    ok = Client().post("/sandbox/wechatpay/v3/pay/transactions/native", body, content_type="application/json",
+                       HTTP_AUTHORIZATION=authorization, HTTP_WECHATPAY_SERIAL=keys.wechatpay_rotated_public_key_id)
+    assert ok.status_code == 200 and SandboxTrade.objects.count() == 1
+
+
+def test_sandbox_signs_answers_with_the_platform_key_chosen_in_settings(wechat, merchant, keys, settings):
+    from gateway_sandbox.wechatpay import signed_response
+
+    settings.GATEWAY_SANDBOX_WECHATPAY_SIGNER = "rotated"
+    with pytest.raises(Exception):  # noqa: B017 - the SDK holds key A only and refuses an answer signed by B
+        native_order(wechat, merchant, out_trade_no="K1")
+    for signer, serial, public in [
+        ("rotated", keys.wechatpay_rotated_public_key_id, keys.wechatpay_rotated_platform_public_key),
+        ("certificate", keys.wechatpay_platform_certificate_serial, keys.wechatpay_platform_certificate),
+    ]:
+        settings.GATEWAY_SANDBOX_WECHATPAY_SIGNER = signer
+        response = signed_response(200, {"ok": True})
+        assert response["Wechatpay-Serial"] == serial
+        message = signatures.wechatpay_response_message(response["Wechatpay-Timestamp"], response["Wechatpay-Nonce"],
+                                                        response.content.decode())
+        assert signatures.rsa2_verify(message, response["Wechatpay-Signature"], public)
