@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0003_finance_permissions'),
+        ('donations', '0004_append_only_admin'),
     ]
 
     operations = [
