@@ -19,6 +19,7 @@ class Migration(migrations.Migration):
                 ('expires_at', models.DateTimeField(db_index=True)),
             ],
             options={
+                'default_permissions': (),
                 'verbose_name': '频率限制计数',
                 'verbose_name_plural': '频率限制计数',
             },

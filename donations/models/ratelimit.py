@@ -14,6 +14,7 @@ class RateLimitCounter(models.Model):
     class Meta:
         verbose_name = "频率限制计数"
         verbose_name_plural = "频率限制计数"
+        default_permissions = ()  # bookkeeping of the limits only; nobody manages it by hand
 
     def __str__(self):
         return f"{self.key[:12]}… {self.count}"
