@@ -79,3 +79,29 @@ def statement_reconcile(*, gateway: str, day: str) -> int:
 
     run = reconciliation_run(gateway=gateway, day=date.fromisoformat(day))
     return run.mismatch_count
+
+
+@task()
+def refund_follow_up(*, refund_id: int) -> str:
+    """Ask the gateway about one refund in flight (resubmitting it when it never arrived) until it settles."""
+    from donations.models import Refund
+    from donations.services import refund_check
+
+    refund = Refund.objects.filter(pk=refund_id).first()
+    if refund is None:
+        return "missing"
+    return refund_check(refund=refund).status
+
+
+def refund_follow_up_schedule(*, refund_id: int, when) -> None:
+    """Queue the next look at a refund for its time; backends that cannot defer leave it to the sweep."""
+    if refund_follow_up.get_backend().supports_defer:
+        refund_follow_up.using(run_after=when).enqueue(refund_id=refund_id)
+
+
+@task()
+def refunds_follow_up_due() -> int:
+    """The sweep: every refund still in flight whose time has come is asked about again."""
+    from donations.services import refunds_in_flight_check
+
+    return refunds_in_flight_check()

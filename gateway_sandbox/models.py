@@ -62,6 +62,12 @@ class SandboxTrade(models.Model):
 class SandboxRefund(models.Model):
     """One refund of a trade, keyed by the merchant's request number so a retry refunds once."""
 
+    class Status(models.TextChoices):
+        PROCESSING = "PROCESSING", "退款处理中"
+        SUCCESS = "SUCCESS", "退款成功"
+        ABNORMAL = "ABNORMAL", "退款异常"
+        CLOSED = "CLOSED", "退款关闭"
+
     trade = models.ForeignKey(SandboxTrade, on_delete=models.CASCADE, related_name="refunds")
     out_request_no = models.CharField(max_length=64)
     refund_no = models.CharField(max_length=64, unique=True)
@@ -69,6 +75,10 @@ class SandboxRefund(models.Model):
     reason = models.CharField(max_length=256, blank=True)
     notify_url = models.URLField(max_length=512, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Alipay refunds at once; WeChat answers PROCESSING and settles at settles_at (on a query or the task).
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUCCESS)
+    settles_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

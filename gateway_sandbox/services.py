@@ -128,8 +128,12 @@ def trade_close(*, trade, build_notification=None):
     return notification
 
 
-def refund_create(*, trade, out_request_no, amount, reason="", notify_url="", build_notification):
-    """Refund once per request number, never beyond what was paid. Returns (refund, created, notification)."""
+def refund_create(*, trade, out_request_no, amount, reason="", notify_url="", build_notification, settle_after=None):
+    """Refund once per request number, never beyond what was paid. Returns (refund, created, notification).
+
+    ``settle_after`` (seconds) leaves the refund PROCESSING until then, as WeChat Pay does; without it
+    the refund succeeds at once and its notification is queued, as at Alipay.
+    """
     if amount <= 0:
         raise SandboxError("INVALID_PARAMETER", "退款金额必须大于零")
     with transaction.atomic():
@@ -143,15 +147,44 @@ def refund_create(*, trade, out_request_no, amount, reason="", notify_url="", bu
             raise SandboxError("TRADE_STATUS_ERROR", "交易状态不允许退款")
         if locked.refunded_amount + amount > locked.total_amount:
             raise SandboxError("REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
+        now = timezone.now()
+        pending = settle_after is not None
         refund = SandboxRefund.objects.create(
             trade=locked, out_request_no=out_request_no, amount=amount, reason=reason,
             refund_no=_new_trade_no(locked.gateway) + random_digits(2), notify_url=notify_url,
+            status=SandboxRefund.Status.PROCESSING if pending else SandboxRefund.Status.SUCCESS,
+            settles_at=now + timedelta(seconds=settle_after) if pending else None,
+            settled_at=None if pending else now,
         )
+        # The money is held for the refund at once, so two refunds together cannot exceed the payment.
         locked.refunded_amount += amount
         locked.save()
-        notification = _notification_create(trade=locked, refund=refund, build=build_notification)
+        notification = None if pending else _notification_create(trade=locked, refund=refund, build=build_notification)
     trade.refresh_from_db()
     return refund, True, notification
+
+
+def refund_finish(*, refund, status, build_notification):
+    """A PROCESSING refund reaches its end (SUCCESS, ABNORMAL or CLOSED); returns the notification to send."""
+    with transaction.atomic():
+        trade = SandboxTrade.objects.select_for_update().get(pk=refund.trade_id)
+        locked = SandboxRefund.objects.select_for_update().get(pk=refund.pk)
+        if locked.status != SandboxRefund.Status.PROCESSING:
+            refund.refresh_from_db()  # settled by a concurrent call: answer its current state
+            return None
+        locked.status, locked.settled_at = status, timezone.now()
+        locked.save(update_fields=["status", "settled_at"])
+        if status != SandboxRefund.Status.SUCCESS:
+            trade.refunded_amount -= locked.amount  # no money left: it may be refunded again
+            trade.save(update_fields=["refunded_amount"])
+        notification = _notification_create(trade=trade, refund=locked, build=build_notification)
+    refund.refresh_from_db()
+    return notification
+
+
+def refunds_due():
+    """PROCESSING refunds whose time to settle has come."""
+    return SandboxRefund.objects.filter(status=SandboxRefund.Status.PROCESSING, settles_at__lte=timezone.now())
 
 
 def _notification_create(*, trade, refund, build):

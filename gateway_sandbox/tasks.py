@@ -4,8 +4,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from . import alipay, wechatpay
-from .models import SandboxNotification
-from .services import notification_attempt
+from .models import SandboxNotification, SandboxRefund
+from .services import notification_attempt, refunds_due
 
 HEADERS_FOR = {"alipay": alipay.notification_headers, "wechatpay": wechatpay.notification_headers}
 
@@ -52,3 +52,27 @@ def notifications_retry_due():
     """Attempt every undelivered notification whose time has come (also `manage.py sandbox_renotify`)."""
     due = SandboxNotification.objects.filter(delivered_at__isnull=True, next_attempt_at__lte=timezone.now())
     return sum(1 for notification in due.select_related("trade") if _attempt(notification))
+
+
+@task()
+def refund_settle(refund_id):
+    """A WeChat refund's PROCESSING time is over: settle it and notify the refund's notify_url."""
+    record = SandboxRefund.objects.select_related("trade").get(pk=refund_id)
+    if record.status == SandboxRefund.Status.PROCESSING and record.settles_at <= timezone.now():
+        wechatpay.refund_settle(record)
+    return record.status
+
+
+def refund_settle_schedule(record):
+    """Settle later on a worker; without one the refund settles on the merchant's query or `sandbox_renotify`."""
+    if record.settles_at is not None and refund_settle.get_backend().supports_defer:
+        refund_settle.using(run_after=record.settles_at).enqueue(record.pk)
+
+
+@task()
+def refunds_settle_due():
+    """Settle every WeChat refund whose PROCESSING time is over (also run by `manage.py sandbox_renotify`)."""
+    due = list(refunds_due().select_related("trade"))
+    for record in due:
+        wechatpay.refund_settle(record)
+    return len(due)

@@ -10,13 +10,14 @@ import time
 import uuid
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 
 from . import signatures
 from .config import current_keys, wechatpay_platform_serials, wechatpay_signer
 from .models import SandboxRefund, SandboxTrade
-from .services import SandboxError, amount_from_fen, refund_create, trade_close, trade_open
+from .services import SandboxError, amount_from_fen, refund_create, refund_finish, trade_close, trade_open
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MAX_CLOCK_SKEW_SECONDS = 300
@@ -198,15 +199,36 @@ def close_order(mchid, out_trade_no, data):
 def refund_payload(record):
     trade = record.trade
     refund_fen = int(record.amount * 100)
-    return {
+    payload = {
         "refund_id": record.refund_no, "out_refund_no": record.out_request_no, "transaction_id": trade.trade_no,
         "out_trade_no": trade.out_trade_no, "channel": "ORIGINAL", "user_received_account": "支付用户零钱",
-        "create_time": rfc3339(record.created_at), "success_time": rfc3339(record.created_at),
-        "status": "SUCCESS", "funds_account": "AVAILABLE",
+        "create_time": rfc3339(record.created_at), "status": record.status, "funds_account": "AVAILABLE",
         "amount": {"total": trade.total_fen, "refund": refund_fen, "payer_total": trade.total_fen,
                    "payer_refund": refund_fen, "settlement_total": trade.total_fen, "settlement_refund": refund_fen,
                    "discount_refund": 0, "currency": "CNY", "refund_fee": 0},
     }
+    if record.status == SandboxRefund.Status.SUCCESS:
+        payload["success_time"] = rfc3339(record.settled_at or record.created_at)
+    return payload
+
+
+def refund_settle_after():
+    """Seconds a WeChat refund stays PROCESSING (it is answered PROCESSING first whatever the value)."""
+    return float(getattr(settings, "GATEWAY_SANDBOX_WECHAT_REFUND_SECONDS", 0))
+
+
+def refund_outcome():
+    """How a PROCESSING refund ends: SUCCESS, or ABNORMAL / CLOSED to rehearse a failed refund."""
+    return getattr(settings, "GATEWAY_SANDBOX_WECHAT_REFUND_OUTCOME", SandboxRefund.Status.SUCCESS)
+
+
+def refund_settle(record):
+    """End a due PROCESSING refund and send its REFUND.* notification to the refund's notify_url."""
+    from .tasks import notification_send
+
+    notification = refund_finish(refund=record, status=refund_outcome(), build_notification=build_notification)
+    notification_send(notification)
+    return record
 
 
 def create_refund(mchid, data):
@@ -216,21 +238,26 @@ def create_refund(mchid, data):
         raise WechatpayError(400, "PARAM_ERROR", "缺少参数 out_refund_no 或 amount")
     if not data.get("out_trade_no"):
         raise WechatpayError(400, "PARAM_ERROR", "缺少参数 out_trade_no")
+    notify_url = str(data.get("notify_url") or "")
+    if notify_url and not notify_url.startswith(("http://", "https://")):
+        raise WechatpayError(400, "PARAM_ERROR", "notify_url 必须是 http(s) 网址")
     trade = _find_trade(mchid, str(data["out_trade_no"]))
     refund_fen, total_fen = _fen(amount.get("refund"), "amount.refund"), _fen(amount.get("total"), "amount.total")
     if total_fen != trade.total_fen:
         raise WechatpayError(400, "PARAM_ERROR", "amount.total 与订单金额不一致")
     try:
-        record, _created, notification = refund_create(
+        # Refund events go only to the refund's own notify_url (the sandbox has no merchant-platform setting).
+        record, created, _ = refund_create(
             trade=trade, out_request_no=out_refund_no, amount=amount_from_fen(refund_fen),
-            reason=str(data.get("reason") or "")[:256], notify_url=str(data.get("notify_url") or trade.notify_url),
-            build_notification=build_notification,
+            reason=str(data.get("reason") or "")[:256], notify_url=notify_url,
+            build_notification=build_notification, settle_after=refund_settle_after(),
         )
     except SandboxError as error:
         raise _business(error) from error
-    from .tasks import notification_send
+    if created:
+        from .tasks import refund_settle_schedule
 
-    notification_send(notification)
+        refund_settle_schedule(record)
     return 200, refund_payload(record)
 
 
@@ -242,6 +269,8 @@ def query_refund(mchid, out_refund_no):
     )
     if record is None:
         raise WechatpayError(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
+    if record.status == SandboxRefund.Status.PROCESSING and record.settles_at <= timezone.now():
+        refund_settle(record)
     return 200, refund_payload(record)
 
 
@@ -249,7 +278,7 @@ def query_refund(mchid, out_refund_no):
 
 
 def build_notification(*, trade, refund, notify_id):
-    """TRANSACTION.SUCCESS or REFUND.SUCCESS with the resource sealed by AEAD_AES_256_GCM."""
+    """TRANSACTION.SUCCESS or REFUND.SUCCESS/ABNORMAL/CLOSED with the resource sealed by AEAD_AES_256_GCM."""
     if refund is None:
         if trade.status != SandboxTrade.Status.PAID:
             return None  # WeChat Pay does not notify closed orders
@@ -257,10 +286,13 @@ def build_notification(*, trade, refund, notify_id):
     else:
         payload = refund_payload(refund)
         plain = {key: payload[key] for key in ("out_trade_no", "transaction_id", "out_refund_no", "refund_id",
-                                               "success_time", "user_received_account")}
-        plain.update({"mchid": trade.merchant_id, "refund_status": "SUCCESS",
+                                               "user_received_account") if key in payload}
+        plain.update({"mchid": trade.merchant_id, "refund_status": refund.status,
                       "amount": {key: payload["amount"][key] for key in ("total", "refund", "payer_total", "payer_refund")}})
-        event, summary, kind, url = "REFUND.SUCCESS", "退款成功", "refund", refund.notify_url or trade.notify_url
+        if "success_time" in payload:
+            plain["success_time"] = payload["success_time"]
+        event, kind, url = f"REFUND.{refund.status}", "refund", refund.notify_url
+        summary = {"SUCCESS": "退款成功", "ABNORMAL": "退款异常", "CLOSED": "退款关闭"}.get(refund.status, "退款")
     nonce = nonce_str(12)
     ciphertext = signatures.wechatpay_encrypt(
         json.dumps(plain, ensure_ascii=False, separators=(",", ":")), key=current_keys().wechatpay_apiv3_key,

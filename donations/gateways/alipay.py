@@ -23,6 +23,7 @@ from donations.gateways.base import (
     PaymentGateway,
     PaymentStart,
     RefundOutcome,
+    RefundState,
     StatementLine,
     TradeQuery,
     TradeState,
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 BEIJING = ZoneInfo("Asia/Shanghai")
 PAID_STATUSES = {"TRADE_SUCCESS", "TRADE_FINISHED"}
 TIMEOUT = 10
+# Alipay's answers that mean "system busy, call again with the same parameters".
+RETRY_SUB_CODES = {"ACQ.SYSTEM_ERROR", "ACQ.REFUND_PROCESSING", "aop.ACQ.SYSTEM_ERROR"}
 
 
 class AlipayClient(BaseAliPay):
@@ -220,23 +223,45 @@ class AlipayGateway(PaymentGateway):
             return CloseOutcome.PAID
         return CloseOutcome.FAILED
 
-    def refund(self, *, out_trade_no, out_request_no, amount, total, reason):
+    def refund(self, *, out_trade_no, out_request_no, amount, total, reason, notify_url=""):
+        # Alipay sends refund events to the payment's notify_url; the refund call takes none.
         biz = {
             "out_trade_no": out_trade_no, "refund_amount": f"{amount:.2f}",
             "out_request_no": out_request_no, "refund_reason": reason,
         }
         result = self._call("alipay.trade.refund", biz)
         if result.get("code") != "10000":
-            return RefundOutcome(succeeded=False, message=result.get("sub_msg") or result.get("msg", ""), data=result)
+            message = result.get("sub_msg") or result.get("msg", "")
+            if result.get("code") == "20000" or result.get("sub_code") in RETRY_SUB_CODES:
+                # A system fault at Alipay: whether it refunded is unknown until we ask.
+                return RefundOutcome(state=RefundState.UNKNOWN, message=message, data=result)
+            return RefundOutcome(state=RefundState.FAILED, message=message, data=result)
         if result.get("fund_change") == "Y":
-            return RefundOutcome(succeeded=True, data=result)
+            return RefundOutcome(state=RefundState.SUCCEEDED, refunded_at=_beijing(result.get("gmt_refund_pay", "")),
+                                 data=result)
         # fund_change=N: a retry of a refund already made, or still in progress; ask which.
-        check = self._call(
+        check = self.query_refund(out_trade_no=out_trade_no, out_request_no=out_request_no)
+        state = RefundState.PROCESSING if check.state == RefundState.NOT_EXIST else check.state
+        return RefundOutcome(state=state, message=check.message, refunded_at=check.refunded_at,
+                             data={**result, "query": check.data})
+
+    def query_refund(self, *, out_trade_no, out_request_no):
+        result = self._call(
             "alipay.trade.fastpay.refund.query", {"out_trade_no": out_trade_no, "out_request_no": out_request_no}
         )
-        if check.get("code") == "10000" and check.get("refund_status") == "REFUND_SUCCESS":
-            return RefundOutcome(succeeded=True, data={**result, "query": check})
-        return RefundOutcome(succeeded=False, processing=True, data={**result, "query": check})
+        if result.get("code") != "10000":
+            if result.get("sub_code") == "ACQ.TRADE_NOT_EXIST":
+                return RefundOutcome(state=RefundState.NOT_EXIST, message="交易不存在", data=result)
+            raise GatewayError(f"支付宝退款查询失败：{result.get('sub_msg') or result.get('msg')}")
+        status = result.get("refund_status", "")
+        if status == "REFUND_SUCCESS":
+            return RefundOutcome(state=RefundState.SUCCEEDED, refunded_at=_beijing(result.get("gmt_refund_pay", "")),
+                                 data=result)
+        if not status and not result.get("refund_amount"):
+            # Alipay answers a refund it never received (or that failed) with no refund fields:
+            # resubmitting under the same out_request_no refunds at most once.
+            return RefundOutcome(state=RefundState.NOT_EXIST, message="支付宝无此退款", data=result)
+        return RefundOutcome(state=RefundState.PROCESSING, message=status or "处理中", data=result)
 
     def statement(self, day):
         result = self._call(

@@ -43,6 +43,8 @@ class NotificationEvent:
     REFUNDED = "refunded"
     CLOSED = "closed"
     WAITING = "waiting"
+    # A refund the gateway gave up on (WeChat REFUND.ABNORMAL / REFUND.CLOSED): no money moved.
+    REFUND_FAILED = "refund_failed"
     OTHER = "other"
 
 
@@ -102,14 +104,33 @@ class CloseOutcome:
     FAILED = "failed"
 
 
+class RefundState:
+    """Where a refund stands at the gateway, from a refund request's answer or a refund query."""
+
+    SUCCEEDED = "succeeded"
+    PROCESSING = "processing"  # accepted, money not yet moved: ask again later
+    FAILED = "failed"  # refused or abandoned by the gateway: no money moved, ever
+    NOT_EXIST = "not_exist"  # the gateway has no such refund: safe to resubmit under the same number
+    UNKNOWN = "unknown"  # the answer was lost or was a system error: ask before doing anything else
+
+
 @dataclass(frozen=True)
 class RefundOutcome:
-    """The answer to a refund request: money moved, still processing, or refused."""
+    """The answer to a refund request or a refund query, with the gateway's own refund time when done."""
 
-    succeeded: bool
-    processing: bool = False
+    state: str
     message: str = ""
+    refunded_at: datetime | None = None
+    gateway_refund_no: str = ""
     data: dict = field(default_factory=dict)
+
+    @property
+    def succeeded(self):
+        return self.state == RefundState.SUCCEEDED
+
+    @property
+    def processing(self):
+        return self.state in (RefundState.PROCESSING, RefundState.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -153,7 +174,12 @@ class PaymentGateway:
         raise NotImplementedError
 
     def refund(self, *, out_trade_no: str, out_request_no: str, amount: Decimal, total: Decimal,
-               reason: str) -> RefundOutcome:
+               reason: str, notify_url: str = "") -> RefundOutcome:
+        """Ask for a refund; the gateway refunds once per ``out_request_no`` however often it is sent."""
+        raise NotImplementedError
+
+    def query_refund(self, *, out_trade_no: str, out_request_no: str) -> RefundOutcome:
+        """Where the refund with this request number stands; NOT_EXIST when the gateway never took it."""
         raise NotImplementedError
 
     def statement(self, day: date) -> list[StatementLine]:

@@ -20,6 +20,7 @@ from donations.gateways.base import (
     PaymentGateway,
     PaymentStart,
     RefundOutcome,
+    RefundState,
     StatementLine,
     TradeQuery,
     TradeState,
@@ -143,6 +144,22 @@ def _fen(value):
         raise VerificationError(f"金额格式错误：{str(value)[:40]}") from exc
 
 
+# WeChat's refund answers that mean "busy, ask again with the same out_refund_no".
+RETRY_CODES = {"SYSTEM_ERROR", "FREQUENCY_LIMITED"}
+REFUND_STATES = {"SUCCESS": RefundState.SUCCEEDED, "PROCESSING": RefundState.PROCESSING,
+                 "ABNORMAL": RefundState.FAILED, "CLOSED": RefundState.FAILED}
+REFUND_FAILURES = {"ABNORMAL": "退款异常（如收款账户已注销），微信支付未退出资金", "CLOSED": "退款已关闭"}
+
+
+def _refund_outcome(data, status):
+    state = REFUND_STATES.get(status, RefundState.UNKNOWN)
+    message = REFUND_FAILURES.get(status, status)
+    return RefundOutcome(
+        state=state, message=message, refunded_at=_rfc3339(data.get("success_time")) if status == "SUCCESS" else None,
+        gateway_refund_no=str(data.get("refund_id") or ""), data=data,
+    )
+
+
 def _rfc3339(value):
     try:
         return datetime.fromisoformat(value) if value else None
@@ -231,6 +248,9 @@ class WechatPayGateway(PaymentGateway):
         elif event_type == "REFUND.SUCCESS":
             event = NotificationEvent.REFUNDED
             refund_amount = _fen(amount.get("refund"))
+        elif event_type in ("REFUND.ABNORMAL", "REFUND.CLOSED"):
+            event = NotificationEvent.REFUND_FAILED
+            refund_amount = _fen(amount.get("refund")) if amount.get("refund") is not None else None
         else:
             event, refund_amount = NotificationEvent.OTHER, None
         total = amount.get("total")
@@ -240,7 +260,8 @@ class WechatPayGateway(PaymentGateway):
             out_trade_no=_text(resource, "out_trade_no"),
             gateway_trade_no=_text(resource, "transaction_id"),
             amount=_fen(total) if total is not None else None,
-            app_id=_text(resource, "appid") or (self.appid if event == NotificationEvent.REFUNDED else ""),
+            # Refund events carry no appid (only mchid): the merchant check skips it for them.
+            app_id=_text(resource, "appid"),
             merchant_id=_text(resource, "mchid"),
             refund_amount=refund_amount,
             refund_request_no=_text(resource, "out_refund_no"),
@@ -283,17 +304,29 @@ class WechatPayGateway(PaymentGateway):
             return CloseOutcome.PAID
         return CloseOutcome.FAILED
 
-    def refund(self, *, out_trade_no, out_request_no, amount, total, reason):
+    def refund(self, *, out_trade_no, out_request_no, amount, total, reason, notify_url=""):
+        # Without notify_url WeChat sends refund events only to an address set in its merchant platform.
         code, data, _ = self._request(
             self.client.refund, out_refund_no=out_request_no, out_trade_no=out_trade_no, reason=reason,
             amount={"refund": yuan_to_fen(amount), "total": yuan_to_fen(total), "currency": "CNY"},
+            notify_url=notify_url or None,
         )
         if code != 200:
-            return RefundOutcome(succeeded=False, message=data.get("message", str(code)), data=data)
-        status = data.get("status", "")
-        if status == "SUCCESS":
-            return RefundOutcome(succeeded=True, data=data)
-        return RefundOutcome(succeeded=False, processing=status == "PROCESSING", message=status, data=data)
+            message = data.get("message", str(code))
+            if code >= 500 or code == 429 or data.get("code") in RETRY_CODES:
+                return RefundOutcome(state=RefundState.UNKNOWN, message=message, data=data)
+            return RefundOutcome(state=RefundState.FAILED, message=message, data=data)
+        return _refund_outcome(data, data.get("status", ""))
+
+    def query_refund(self, *, out_trade_no, out_request_no):
+        code, data, _ = self._request(self.client.query_refund, out_refund_no=out_request_no)
+        if code == 404 or data.get("code") == "RESOURCE_NOT_EXISTS":
+            return RefundOutcome(state=RefundState.NOT_EXIST, message=data.get("message", "退款单不存在"), data=data)
+        if code != 200:
+            raise GatewayError(f"微信支付退款查询失败：{data.get('message', code)}")
+        if data.get("out_trade_no") and data["out_trade_no"] != out_trade_no:
+            raise GatewayError("微信支付退款查询返回了另一笔订单")
+        return _refund_outcome(data, data.get("status", ""))
 
     def statement(self, day):
         code, data, _ = self._request(self.client.trade_bill, bill_date=day.strftime("%Y-%m-%d"))

@@ -13,9 +13,10 @@ from donations.models.orders import (
 from donations.models.ratelimit import RateLimitCounter
 from donations.models.receipts import Receipt, ReceiptCounter
 from donations.models.reconciliation import ReconciliationRun
-from donations.models.refunds import Refund, RefundStatus
+from donations.models.refunds import Refund, RefundEvent, RefundStatus
 
 __all__ = [
     "CampaignPage", "Channel", "Donation", "DonationEvent", "DonationStatus", "Gateway",
-    "GatewayNotification", "NotificationOutcome", "RateLimitCounter", "Receipt", "ReceiptCounter", "ReconciliationRun", "Refund", "RefundStatus",
+    "GatewayNotification", "NotificationOutcome", "RateLimitCounter", "Receipt", "ReceiptCounter", "ReconciliationRun",
+    "Refund", "RefundEvent", "RefundStatus",
 ]

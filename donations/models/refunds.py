@@ -8,7 +8,7 @@ from donations.models.guards import FrozenFieldsModel
 
 
 class RefundStatus(models.TextChoices):
-    """A refund is requested at the gateway, then succeeds or fails."""
+    """A refund is requested (in flight) at the gateway, then succeeds or fails; only an open one blocks the next."""
 
     REQUESTED = "requested", "处理中"
     SUCCEEDED = "succeeded", "已退款"
@@ -36,6 +36,12 @@ class Refund(FrozenFieldsModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The gateway's own refund id and time (Alipay gmt_refund / gmt_refund_pay, WeChat success_time).
+    gateway_refund_no = models.CharField("支付平台退款单号", max_length=64, blank=True)
+    refunded_at = models.DateTimeField("支付平台退款时间", null=True, blank=True)
+    # Follow-up of a refund still in flight: how often it was asked about, and when to ask next.
+    check_count = models.PositiveIntegerField("查询次数", default=0)
+    next_check_at = models.DateTimeField("下次查询时间", null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = "退款"
@@ -53,3 +59,33 @@ class Refund(FrozenFieldsModel):
 
     def __str__(self):
         return f"{self.out_request_no} ¥{self.amount}"
+
+
+class RefundEvent(models.Model):
+    """One step of a refund (submitted, queried, resubmitted, settled, failed) with its cause and raw payload."""
+
+    # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
+    wagtail_reference_index_ignore = True
+
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=20, choices=RefundStatus.choices)
+    to_status = models.CharField(max_length=20, choices=RefundStatus.choices)
+    cause = models.CharField("原因", max_length=200)
+    payload = models.JSONField("原始数据", default=dict, blank=True)
+    notification = models.ForeignKey(
+        "donations.GatewayNotification", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "退款事件"
+        verbose_name_plural = "退款事件"
+        # The audit trail of a refund: written by the services, never changed (PostgreSQL refuses it too).
+        default_permissions = ("view",)
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}: {self.cause}"

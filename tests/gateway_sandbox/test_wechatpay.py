@@ -118,9 +118,9 @@ def test_close_unpaid_then_paid_refused(wechat, merchant):
 def test_refund_once_per_out_refund_no_and_bounded(wechat, merchant):
     pay_in_cashier(json.loads(native_order(wechat, merchant, out_trade_no="R1", total=1000)[1])["code_url"])
     first = wechat.refund(out_refund_no="RF1", amount={"refund": 400, "total": 1000, "currency": "CNY"},
-                          out_trade_no="R1")
+                          out_trade_no="R1", notify_url=merchant.url + "/refund")
     again = wechat.refund(out_refund_no="RF1", amount={"refund": 400, "total": 1000, "currency": "CNY"},
-                          out_trade_no="R1")
+                          out_trade_no="R1", notify_url=merchant.url + "/refund")
     assert first[0] == again[0] == 200
     assert json.loads(first[1])["refund_id"] == json.loads(again[1])["refund_id"]
     assert SandboxRefund.objects.count() == 1
@@ -134,9 +134,47 @@ def test_refund_once_per_out_refund_no_and_bounded(wechat, merchant):
     assert json.loads(wechat.query(out_trade_no="R1")[1])["trade_state"] == "REFUND"
 
     paid, refunded = merchant.received
+    assert refunded["path"] == "/notify/refund"  # the refund's own notify_url, not the payment's
     data = wechat.callback(callback_headers(refunded), refunded["body"])
     assert data["event_type"] == "REFUND.SUCCESS"
     assert data["resource"]["out_refund_no"] == "RF1" and data["resource"]["amount"]["refund"] == 400
+
+
+def test_refund_answers_processing_first_and_settles_later(wechat, merchant):
+    pay_in_cashier(json.loads(native_order(wechat, merchant, out_trade_no="P1", total=1000)[1])["code_url"])
+    code, body = wechat.refund(out_refund_no="PF1", amount={"refund": 1000, "total": 1000, "currency": "CNY"},
+                               out_trade_no="P1", notify_url=merchant.url)
+    answer = json.loads(body)
+    assert code == 200 and answer["status"] == "PROCESSING" and "success_time" not in answer
+    assert len(merchant.received) == 1  # only the payment's: the refund has not settled yet
+    code, body = wechat.query_refund(out_refund_no="PF1")
+    assert json.loads(body)["status"] == "SUCCESS" and json.loads(body)["success_time"]
+    resource = wechat.callback(callback_headers(merchant.received[1]), merchant.received[1]["body"])["resource"]
+    assert resource["refund_status"] == "SUCCESS" and "appid" not in resource
+    assert resource["mchid"] and resource["out_refund_no"] == "PF1"
+
+
+def test_refund_without_notify_url_is_not_notified(wechat, merchant):
+    pay_in_cashier(json.loads(native_order(wechat, merchant, out_trade_no="N1", total=1000)[1])["code_url"])
+    wechat.refund(out_refund_no="NF1", amount={"refund": 100, "total": 1000, "currency": "CNY"}, out_trade_no="N1")
+    assert json.loads(wechat.query_refund(out_refund_no="NF1")[1])["status"] == "SUCCESS"
+    assert len(merchant.received) == 1 and SandboxRefund.objects.get().notify_url == ""
+
+
+@pytest.mark.parametrize("outcome", ["ABNORMAL", "CLOSED"])
+def test_failed_refund_is_notified_and_releases_the_money(wechat, merchant, settings, outcome):
+    settings.GATEWAY_SANDBOX_WECHAT_REFUND_OUTCOME = outcome
+    pay_in_cashier(json.loads(native_order(wechat, merchant, out_trade_no="F1", total=1000)[1])["code_url"])
+    wechat.refund(out_refund_no="FF1", amount={"refund": 1000, "total": 1000, "currency": "CNY"},
+                  out_trade_no="F1", notify_url=merchant.url)
+    assert json.loads(wechat.query_refund(out_refund_no="FF1")[1])["status"] == outcome
+    data = wechat.callback(callback_headers(merchant.received[1]), merchant.received[1]["body"])
+    assert data["event_type"] == f"REFUND.{outcome}" and data["resource"]["refund_status"] == outcome
+    assert SandboxTrade.objects.get(out_trade_no="F1").refunded_amount == 0
+    settings.GATEWAY_SANDBOX_WECHAT_REFUND_OUTCOME = "SUCCESS"
+    code, body = wechat.refund(out_refund_no="FF2", amount={"refund": 1000, "total": 1000, "currency": "CNY"},
+                               out_trade_no="F1", notify_url=merchant.url)
+    assert code == 200 and json.loads(body)["status"] == "PROCESSING"
 
 
 @pytest.mark.parametrize("serial", [None, "", "PUB_KEY_ID_0000000000"])
