@@ -13,6 +13,8 @@ from cms_pages.models import (
     AnnualReportPage,
     Category,
     District,
+    FigureAction,
+    FigureRecord,
     ProjectPage,
     ProjectStatus,
     ProjectStoryPage,
@@ -206,20 +208,93 @@ def home_context(home):
 
 
 def annual_report_context(report):
-    """The published figures of a report, in their editorial order, and their public correction log."""
+    """The published figures of a report, in their editorial order, and their public change log."""
     figures = list(report.published_figures.all())
-    return {
-        "published_figures": figures,
-        "corrections": list(report.figure_records.filter(is_correction=True).order_by("-recorded_at")),
-    }
+    latest = figure_latest_states(report=report)
+    # A shown figure that differs from the log was changed by some path that left no trace: say so.
+    untraced = [
+        f for f in figures
+        if f.key not in latest or latest[f.key].action == FigureAction.DELETED
+        or (latest[f.key].label, latest[f.key].amount, latest[f.key].count) != (f.label, f.amount, f.count)
+    ] if latest else []
+    history = (
+        report.figure_records.exclude(action=FigureAction.PUBLISHED)
+        .select_related("recorded_by").prefetch_related("recorded_by__groups")
+        .order_by("-recorded_at", "-pk")
+    )
+    return {"published_figures": figures, "corrections": list(history), "untraced_figures": untraced}
 
 
-def figure_latest_values(report):
-    """Each published figure's last recorded (amount, count), keyed by figure key."""
+@dataclass
+class FigureChange:
+    """What one publication would do to one figure, compared with the record log."""
+
+    key: str
+    action: str
+    label: str = ""
+    amount: object = None
+    count: object = None
+    old_label: str = ""
+    old_amount: object = None
+    old_count: object = None
+
+    @property
+    def needs_reason(self):
+        return self.action != FigureAction.PUBLISHED
+
+    @property
+    def action_label(self):
+        return FigureAction(self.action).label
+
+
+def figure_latest_states(*, report):
+    """Each figure key's newest record (a withdrawn figure's is its withdrawal)."""
     latest = {}
-    for record in report.figure_records.order_by("recorded_at", "pk"):
-        latest[record.key] = (record.amount, record.count)
+    if report.pk is None:
+        return latest
+    for record in FigureRecord.objects.filter(page_id=report.pk).order_by("recorded_at", "pk"):
+        latest[record.key] = record
     return latest
+
+
+def figure_latest_record_id(*, report):
+    """The id of the report's newest figure record, or None before its first publication."""
+    if report.pk is None:
+        return None
+    return FigureRecord.objects.filter(page_id=report.pk).order_by("-pk").values_list("pk", flat=True).first()
+
+
+def figure_reason_is_pending(*, report):
+    """Whether the report's correction reason was written against the log as it stands (not yet used)."""
+    return bool(report.correction_reason) and report.correction_basis == figure_latest_record_id(report=report)
+
+
+def figure_changes(*, report, figures):
+    """Compare figures about to be published (dicts of key, label, amount, count) with the record log."""
+    latest = figure_latest_states(report=report)
+    first_publication = not latest
+    changes, seen = [], set()
+    for figure in figures:
+        key = figure["key"]
+        seen.add(key)
+        new = (figure.get("label", ""), figure.get("amount"), figure.get("count"))
+        record = latest.get(key)
+        if record is None or record.action == FigureAction.DELETED:
+            action = FigureAction.PUBLISHED if first_publication else FigureAction.ADDED
+            old = ("", None, None)
+        else:
+            old = (record.label, record.amount, record.count)
+            if old == new:
+                continue
+            action = FigureAction.RENAMED if old[1:] == new[1:] else FigureAction.CORRECTED
+        changes.append(FigureChange(key, action, *new, *old))
+    for key, record in latest.items():
+        if key not in seen and record.action != FigureAction.DELETED:
+            changes.append(FigureChange(
+                key, FigureAction.DELETED, label="", old_label=record.label,
+                old_amount=record.amount, old_count=record.count,
+            ))
+    return changes
 
 
 def category_counts():
@@ -231,6 +306,7 @@ def category_counts():
 
 __all__ = [
     "DISCLOSURE_INTERVAL_DAYS", "ProjectFilters", "annual_report_context", "category_counts",
-    "disclosure_due_date", "disclosure_is_overdue", "disclosure_overdue_projects", "figure_latest_values", "home_context",
+    "disclosure_due_date", "disclosure_is_overdue", "disclosure_overdue_projects", "FigureChange", "figure_changes", "figure_latest_record_id",
+    "figure_latest_states", "figure_reason_is_pending", "home_context",
     "project_detail_context", "project_filter_options", "project_list", "project_stories", "story_context",
 ]

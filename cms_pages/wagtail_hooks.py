@@ -1,13 +1,16 @@
 """Admin registrations: reference-data snippets and the disclosure-clock dashboard panel."""
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
+from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from cms_pages.models import Category, District, Organisation
+from cms_pages.models import AnnualReportPage, Category, District, FigureRecord, Organisation
 from cms_pages.selectors import disclosure_overdue_projects
 
 
@@ -72,3 +75,31 @@ class OverdueDisclosurePanel(Component):
 @hooks.register("construct_homepage_panels")
 def add_overdue_disclosure_panel(request, panels):
     panels.append(OverdueDisclosurePanel())
+
+
+def _pages_with_figure_records(pages):
+    """Those of ``pages`` that are, or contain, an annual report with a published-figure log."""
+    return [
+        page for page in pages
+        if isinstance(page, Page) and FigureRecord.objects.filter(
+            page__in=AnnualReportPage.objects.filter(path__startswith=page.path)
+        ).exists()
+    ]
+
+
+@hooks.register("before_delete_page")
+def refuse_deleting_published_figures(request, page):
+    # The figure log is append-only (rows PROTECT the report), so say why instead of failing.
+    if _pages_with_figure_records([page]):
+        messages.error(request, f"“{page.title}”含有已公布数字的年度报告，公布记录不可删除；如需下线，请取消发布。")
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    return None
+
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_deleting_published_figures(request, action_type, objects, action_class_instance):
+    if action_type == "delete" and (blocked := _pages_with_figure_records(objects)):
+        titles = "、".join(p.title for p in blocked)
+        messages.error(request, f"{titles} 含有已公布数字的年度报告，公布记录不可删除；如需下线，请取消发布。")
+        return redirect("wagtailadmin_explore", blocked[0].get_parent().pk)
+    return None

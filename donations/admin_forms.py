@@ -14,7 +14,7 @@ class OfflineTransferForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["voucher"].required = True
-        self.fields["voucher"].help_text = "上传银行回单（PDF 或图片扫描件）。"
+        self.fields["voucher"].help_text = "上传银行回单（PDF 或图片扫描件）。回单含付款人姓名和账号：登记后存入“财务凭证”集合，仅财务可查看。"
 
 
 class RefundRequestForm(WagtailAdminModelForm):

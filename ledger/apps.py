@@ -6,3 +6,8 @@ class LedgerConfig(AppConfig):
 
     name = "ledger"
     verbose_name = "资金账本"
+
+    def ready(self):
+        from ledger import signals
+
+        signals.connect()

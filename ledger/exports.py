@@ -2,8 +2,10 @@
 
 Schema (one object per entry, in id order): the hashed fields id, kind, amount,
 occurred_on, recorded_at, project_id, category_label, memo, source, source_ref,
-reverses_id, voucher_id, prev_hash; then entry_hash; then, for readers only and not
-hashed: kind_label, project_title, voucher_url.
+reverses_id, voucher_id, voucher_sha256 (hashed only when not empty), prev_hash; then
+entry_hash; then, for readers only and not hashed: kind_label, project_title, voucher_url.
+voucher_url is a redacted public copy's address when finance has published one, else
+empty: the voucher itself is served to finance staff only. The head is the chain-head row.
 """
 
 import csv
@@ -11,11 +13,9 @@ import io
 import json
 from datetime import date
 
-from django.urls import reverse
-
 from ledger.hashing import COLUMNS, HASHED_FIELDS, hashed_record
 from ledger.models import EntryKind, LedgerEntry
-from ledger.selectors import chain_head
+from ledger.selectors import chain_head, public_vouchers
 
 SCHEMA_VERSION = 1
 READER_FIELDS = ("kind_label", "project_title", "voucher_url")
@@ -29,21 +29,33 @@ def _entries(year: int | None, project_id: int | None):
         entries = entries.filter(project_id=project_id)
     if year:
         entries = entries.filter(occurred_on__gte=date(year, 1, 1), occurred_on__lte=date(year, 12, 31))
-    return entries.values_list(*COLUMNS, "project__title", "voucher__file").iterator(chunk_size=2000)
+    return entries.values_list(*COLUMNS, "project__title").iterator(chunk_size=CHUNK)
+
+
+CHUNK = 2000
+
+
+def _chunks(rows):
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def export_rows(*, year: int | None = None, project_id: int | None = None):
-    """Each entry as a plain dict in EXPORT_FIELDS order, read in chunks (a constant number of queries)."""
-    for row in _entries(year, project_id):
-        record = hashed_record(dict(zip(COLUMNS, row[: len(COLUMNS)], strict=True)))
-        title, voucher_file = row[len(COLUMNS):]
-        record["kind_label"] = KIND_LABELS.get(record["kind"], record["kind"])
-        record["project_title"] = title or ""
-        record["voucher_url"] = (
-            reverse("wagtaildocs_serve", args=[record["voucher_id"], voucher_file.rsplit("/", 1)[-1]])
-            if record["voucher_id"] else ""
-        )
-        yield record
+    """Each entry as a plain dict in EXPORT_FIELDS order, read in chunks (a constant number of queries per chunk)."""
+    for chunk in _chunks(_entries(year, project_id)):
+        vouchers = public_vouchers(document_ids={row[COLUMNS.index("voucher_id")] for row in chunk})
+        for row in chunk:
+            record = hashed_record(dict(zip(COLUMNS, row[: len(COLUMNS)], strict=True)))
+            record["kind_label"] = KIND_LABELS.get(record["kind"], record["kind"])
+            record["project_title"] = row[len(COLUMNS)] or ""
+            record["voucher_url"] = vouchers.get(record["voucher_id"], {}).get("public_url", "")
+            yield record
 
 
 def export_json_chunks(*, year: int | None = None, project_id: int | None = None):

@@ -5,12 +5,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 
 from ledger.hashing import COLUMNS, hashed_record
-from ledger.models import ChainHead, EntryKind, LedgerEntry
-from ledger.verify_export import chain_problems
+from ledger.models import FINANCE_GROUP, VOUCHER_COLLECTION, ChainHead, EntryKind, LedgerEntry, VoucherSeal
+from ledger.verify_export import GENESIS_HASH, chain_problems, file_sha256
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Decimal("0.00")
@@ -186,7 +187,7 @@ def project_approvals(*, project_id: int, limit: int | None = None):
     """A project's grant approvals with any reversal, newest first (one query)."""
     entries = (
         LedgerEntry.objects.filter(project_id=project_id, kind=EntryKind.GRANT_APPROVAL)
-        .select_related("voucher", "reversed_by").order_by("-occurred_on", "-id")
+        .select_related("reversed_by").order_by("-occurred_on", "-id")
     )
     return entries[:limit] if limit else entries
 
@@ -195,15 +196,119 @@ def project_disbursements(*, project_id: int, limit: int | None = None):
     """A project's disbursements with their vouchers, newest first (one query)."""
     entries = (
         LedgerEntry.objects.filter(project_id=project_id, kind=EntryKind.DISBURSEMENT)
-        .select_related("voucher", "reversed_by").order_by("-occurred_on", "-id")
+        .select_related("reversed_by").order_by("-occurred_on", "-id")
     )
     return entries[:limit] if limit else entries
 
 
-def chain_head():
-    """The latest entry's id and hash, published so copies of the ledger can be checked whole."""
-    last = LedgerEntry.objects.order_by("-id").values("id", "entry_hash").first()
-    return last or {"id": 0, "entry_hash": "0" * 64}
+def chain_head() -> dict:
+    """The chain-head row's id and hash: what every append moved forward, published so copies can be checked.
+
+    Read from ChainHead, never from the newest row, so a row appended past the service or a
+    cut tail does not move the published head.
+    """
+    head = ChainHead.objects.filter(pk=1).values("last_id", "last_hash").first()
+    if head is None:
+        return {"id": 0, "entry_hash": GENESIS_HASH}
+    return {"id": head["last_id"], "entry_hash": head["last_hash"] or GENESIS_HASH}
+
+
+# Table names are the models' own, not input.
+FINGERPRINT_SQL = (  # noqa: S608
+    "SELECT (SELECT count(*) FROM {entries}),"
+    " (SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY t.id), '')) FROM {entries} t),"
+    " (SELECT md5(coalesce(string_agg(md5(s::text), '' ORDER BY s.document_id), '')) FROM {seals} s)"
+).format(entries=LedgerEntry._meta.db_table, seals=VoucherSeal._meta.db_table)
+
+
+def chain_fingerprint() -> str | None:
+    """A digest of every stored entry row, computed by PostgreSQL; changes when any row changes.
+
+    Far cheaper than re-hashing in Python, so the verify page can trust a cached result only
+    while this matches. None where the database cannot compute it (then nothing is cached).
+    """
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(FINGERPRINT_SQL)
+        count, digest, seals = cursor.fetchone()
+    return f"{count}:{digest}:{seals}"
+
+
+def voucher_collection():
+    """The private collection vouchers live in, or None where it has not been created."""
+    from wagtail.models import Collection
+
+    return Collection.objects.filter(name=VOUCHER_COLLECTION, depth=2).first()
+
+
+def voucher_is_frozen(*, document_id) -> bool:
+    """Whether a ledger entry uses this document (or did, sealing it): then its file may never change."""
+    if document_id is None:
+        return False
+    return (VoucherSeal.objects.filter(document_id=document_id).exists()
+            or LedgerEntry.objects.filter(voucher_id=document_id).exists())
+
+
+def document_is_private(*, document) -> bool:
+    """A sealed voucher, or any document in the private voucher collection (or below it)."""
+    if VoucherSeal.objects.filter(document_id=document.pk).exists():
+        return True
+    private = voucher_collection()
+    return private is not None and document.collection.path.startswith(private.path)
+
+
+def user_may_open_vouchers(*, user) -> bool:
+    """Finance staff (and superusers) may open voucher files; nobody else."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.groups.filter(name=FINANCE_GROUP).exists()
+
+
+def document_sha256(*, document) -> str:
+    """The SHA-256 of a document's stored file, as it is now."""
+    with document.file.storage.open(document.file.name, "rb") as handle:
+        return file_sha256(handle)
+
+
+def public_vouchers(*, document_ids) -> dict:
+    """{voucher id: {"sha256", "public_url"}} for the public: the hash, and a redacted copy's URL if finance published one."""
+    seals = VoucherSeal.objects.filter(document_id__in=[i for i in document_ids if i]).select_related("public_copy")
+    return {
+        seal.document_id: {"sha256": seal.sha256, "public_url": seal.public_copy.url if seal.public_copy else ""}
+        for seal in seals
+    }
+
+
+def voucher_problems() -> list[tuple]:
+    """Sealed voucher files whose bytes no longer match: each entry's hashed SHA-256, else the seal's.
+
+    Codes: voucher_mismatch (the file changed), voucher_missing (the file is gone).
+    """
+    from wagtail.documents import get_document_model
+
+    Document = get_document_model()
+    expected = {}  # document id -> [(entry id or None, sha256)]
+    for entry_id, voucher_id, sha256 in (
+        LedgerEntry.objects.exclude(voucher=None).order_by("id").values_list("id", "voucher_id", "voucher_sha256")
+    ):
+        if sha256:
+            expected.setdefault(voucher_id, []).append((entry_id, sha256))
+    for document_id, sha256 in VoucherSeal.objects.values_list("document_id", "sha256"):
+        if document_id not in expected:
+            expected[document_id] = [(None, sha256)]
+    problems = []
+    for document in Document.objects.filter(pk__in=list(expected)).order_by("pk"):
+        try:
+            actual = document_sha256(document=document)
+        except OSError:
+            actual = None
+        for entry_id, sha256 in expected[document.pk]:
+            if actual is None:
+                problems.append((entry_id, "voucher_missing", f"voucher {document.pk} file is missing"))
+            elif actual != sha256:
+                problems.append((entry_id, "voucher_mismatch", f"voucher {document.pk} does not match its sealed SHA-256"))
+    return problems
 
 
 PROBLEM_LABELS = {
@@ -214,6 +319,8 @@ PROBLEM_LABELS = {
     "broken_link": "上一条哈希对不上：前一条记录被删除、插入或改动",
     "hash_mismatch": "内容与其哈希不符：此记录被改动",
     "head_mismatch": "链头与最后一条记录不符：末尾有记录被删除或插入",
+    "voucher_mismatch": "凭证文件与登记时的 SHA-256 不符：凭证被替换",
+    "voucher_missing": "凭证文件不见了",
 }
 
 
@@ -230,32 +337,31 @@ def _counting(rows, progress, every):
         yield row
 
 
-def chain_verify(*, progress=None, chunk_size: int = 5000) -> dict:
-    """Re-hash every entry in order and check each link and the chain head.
+def chain_verify(*, progress=None, chunk_size: int = 5000, vouchers: bool = True) -> dict:
+    """Re-hash every entry in order, check each link, the chain head and each voucher file.
 
-    Returns {"checked": n, "head": hash, "problems": [{"id", "code", "label", "message"}]};
+    Returns {"checked": n, "head": hash, "head_id": id, "problems": [{"id", "code", "label", "message"}]};
     ``progress(done)`` is called every ``chunk_size`` entries. Uses the same algorithm as the
-    standalone verifier, so the site and the public check one thing.
+    standalone verifier, so the site and the public check one thing. The chain-head row must
+    name the last entry, its hash and the number of entries, so a row appended past the
+    service or a cut tail is reported.
     """
-    head = ChainHead.objects.filter(pk=1).values("last_id", "last_hash").first()
-    counter = {"n": 0, "last": None}
+    head = chain_head()
+    counter = {"n": 0}
 
     def seen(rows):
         for row in rows:
             counter["n"] += 1
-            counter["last"] = row["id"]
             yield row
 
     rows = seen(_counting(_hashed_rows(chunk_size), progress, chunk_size))
-    expected_head = head["last_hash"] if head and head["last_id"] else None
-    problems = chain_problems(rows, expected_head=expected_head)
-    if head and head["last_id"] and counter["last"] != head["last_id"] and not any(
-        code == "head_mismatch" for _, code, _ in problems
-    ):
-        problems.append((None, "head_mismatch", f"chain head says entry {head['last_id']} is last"))
+    problems = chain_problems(rows, expected_head=head)
+    if vouchers:
+        problems += voucher_problems()
     return {
         "checked": counter["n"],
-        "head": head["last_hash"] if head else "0" * 64,
+        "head": head["entry_hash"],
+        "head_id": head["id"],
         "problems": [
             {"id": entry_id, "code": code, "label": PROBLEM_LABELS.get(code, code), "message": message}
             for entry_id, code, message in problems

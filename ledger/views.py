@@ -2,9 +2,10 @@
 
 import csv
 import io
+import re
 
 from django.core.cache import cache
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -14,15 +15,24 @@ from ledger.templatetags.ledger_tags import with_bars
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+# ASCII digits only (str.isdigit accepts "²" and "١", which int() then refuses), at most 19 of them.
+ASCII_INTEGER = re.compile(r"[0-9]{1,19}", re.ASCII)
+VERIFY_CACHE_SECONDS = 300
 
 
 def _int_param(request, name, low, high):
-    """An optional integer query parameter; (value, None) or (None, error response)."""
-    raw = request.GET.get(name, "").strip()
-    if not raw:
+    """An optional integer query parameter; (value, None) or (None, error response).
+
+    The error is JSON and names the parameter and the range, never the raw input.
+    """
+    raw = request.GET.get(name, "")
+    if raw == "":
         return None, None
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        return None, HttpResponseBadRequest(f"{name} 应为 {low}–{high} 之间的整数，收到 {raw!r}。".encode())
+    if ASCII_INTEGER.fullmatch(raw) is None or not low <= int(raw) <= high:
+        return None, JsonResponse(
+            {"error": "bad_parameter", "parameter": name, "message": f"{name} 应为 {low}–{high} 之间的整数（半角数字）。"},
+            status=400, json_dumps_params={"ensure_ascii": False},
+        )
     return int(raw), None
 
 
@@ -87,15 +97,29 @@ def year_figures_download(request, year, fmt):
     return response
 
 
-@require_GET
-def verify_page(request):
-    """Re-verify the chain for anyone; cached per chain head so a busy page costs one check."""
+def _verified():
+    """The chain check, cached only under a key that names the head and a fingerprint of every row.
+
+    Any change to any entry (or voucher seal) changes the fingerprint, so a cached result is
+    never older than the data and every worker computes the same key. Voucher files are
+    re-hashed by ledger_verify, not here: a page view should not read every file.
+    """
     head = selectors.chain_head()
-    key = f"ledger-verify:{head['id']}:{head['entry_hash']}"
+    fingerprint = selectors.chain_fingerprint()
+    if fingerprint is None:
+        return selectors.chain_verify(vouchers=False), head
+    key = f"ledger-verify:v2:{head['id']}:{head['entry_hash']}:{fingerprint}"
     result = cache.get(key)
     if result is None:
-        result = selectors.chain_verify()
-        cache.set(key, result, 300)
+        result = selectors.chain_verify(vouchers=False)
+        cache.set(key, result, VERIFY_CACHE_SECONDS)
+    return result, head
+
+
+@require_GET
+def verify_page(request):
+    """Re-verify the chain for anyone, against the chain-head row."""
+    result, head = _verified()
     if request.GET.get("format") == "json":
         return JsonResponse({"ok": not result["problems"], **result}, json_dumps_params={"ensure_ascii": False})
     return render(request, "ledger/verify_page.html", {"result": result, "head": head, "og_title": "核验账本"}, status=200)

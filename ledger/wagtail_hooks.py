@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList, PageChooserPanel
 
+from ledger import voucher_hooks  # noqa: F401  (voucher serve and document guards register on import)
 from ledger.forms import LedgerEntryForm
 from ledger.models import LedgerEntry
 from ledger.services import PROJECT_PAGE_MODEL, entry_record
@@ -46,7 +47,7 @@ class LedgerEntryViewSet(AppendOnlyViewSet):
     ], base_form_class=LedgerEntryForm)
     inspect_view_fields = [
         "id", "kind", "amount", "occurred_on", "recorded_at", "project", "category_label", "memo",
-        "source", "source_ref", "reverses", "voucher", "prev_hash", "entry_hash",
+        "source", "source_ref", "reverses", "voucher", "voucher_sha256", "prev_hash", "entry_hash",
     ]
 
 

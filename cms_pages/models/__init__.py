@@ -9,14 +9,21 @@ from cms_pages.models.projects import (
     ProjectPage,
     ProjectStatus,
 )
-from cms_pages.models.reports import AnnualReportPage, DisclosureIndexPage, FigureRecord, PublishedFigure
+from cms_pages.models.reports import (
+    AnnualReportPage,
+    DisclosureIndexPage,
+    FigureAction,
+    FigureRecord,
+    FigureRecordImmutableError,
+    PublishedFigure,
+)
 from cms_pages.models.snippets import Category, District, Organisation
 from cms_pages.models.standard import StandardPage
 from cms_pages.models.stories import ProjectStoryPage, StoryKind
 
 __all__ = [
     "AnnualReportPage", "Category", "DisclosureIndexPage", "District", "FundImage", "FundRendition",
-    "FigureRecord", "FundSettings", "HomeFeaturedProject", "HomePage", "Organisation", "ProjectGalleryImage",
+    "FigureAction", "FigureRecord", "FigureRecordImmutableError", "FundSettings", "HomeFeaturedProject", "HomePage", "Organisation", "ProjectGalleryImage",
     "ProjectIndexPage", "ProjectOrigin", "ProjectPage", "ProjectStatus", "ProjectStoryPage",
     "PublishedFigure", "StandardPage", "StoryKind",
 ]

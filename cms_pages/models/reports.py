@@ -1,6 +1,7 @@
 """Disclosures: the annual reports the fund office publishes."""
 
-from django.db import models
+from django.conf import settings
+from django.db import models, transaction
 from modelcluster.fields import ParentalKey
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -34,28 +35,52 @@ class DisclosureIndexPage(Page):
 
 
 class AnnualReportPageForm(WagtailAdminPageForm):
-    """Refuses to change an already-published figure without saying why."""
+    """Refuses to change, rename, add or withdraw a published figure without a reason typed for it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cms_pages.selectors import figure_reason_is_pending
+
+        # A reason already used by a recorded correction is never offered again.
+        if self.instance.pk and not figure_reason_is_pending(report=self.instance):
+            self.initial["correction_reason"] = ""
 
     def is_valid(self):
         # The figure formset is only cleaned inside is_valid(), so the check runs after it.
         valid = super().is_valid()
-        if valid and self.instance.pk and not self.cleaned_data.get("correction_reason", "").strip():
-            changed = list(self._changed_published_figures())
-            if changed:
-                self.add_error("correction_reason", f"更正已公布的数字（{'、'.join(changed)}）时，必须填写更正原因。")
-                return False
+        if not valid or not self.instance.pk:
+            return valid
+        reason = self.cleaned_data.get("correction_reason", "")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in reason):
+            self.add_error("correction_reason", "更正原因不能包含控制字符。")
+            return False
+        changed = [c for c in self._figure_changes() if c.needs_reason]
+        if changed and not reason.strip():
+            names = "、".join(f"{c.label or c.old_label}（{c.action_label}）" for c in changed)
+            self.add_error("correction_reason", f"更正已公布的数字{names}时，必须填写更正原因。")
+            return False
         return valid
 
-    def _changed_published_figures(self):
-        from cms_pages.selectors import figure_latest_values
+    def _figure_changes(self):
+        from cms_pages.selectors import figure_changes
 
-        latest = figure_latest_values(self.instance)
+        figures = []
         for form in self.formsets["published_figures"].forms:
             data = getattr(form, "cleaned_data", None) or {}
-            if not data or data.get("DELETE") or data.get("key") not in latest:
+            if not data or data.get("DELETE") or not data.get("key"):
                 continue
-            if latest[data["key"]] != (data.get("amount"), data.get("count")):
-                yield data.get("label") or data["key"]
+            figures.append({
+                "key": data["key"], "label": data.get("label", ""),
+                "amount": data.get("amount"), "count": data.get("count"),
+            })
+        return figure_changes(report=self.instance, figures=figures)
+
+    def save(self, commit=True):
+        from cms_pages.selectors import figure_latest_record_id
+
+        # The reason answers the record log as it stands now; once anything else is recorded it is spent.
+        self.instance.correction_basis = figure_latest_record_id(report=self.instance)
+        return super().save(commit=commit)
 
 
 class AnnualReportPage(Page):
@@ -73,8 +98,10 @@ class AnnualReportPage(Page):
     improvements = RichTextField("改进措施", blank=True, features=["ul", "ol", "bold"])
     correction_reason = models.CharField(
         "更正原因", max_length=255, blank=True,
-        help_text="修改已公布的数字时必填；发布后记入公开的更正记录。",
+        help_text="修改、更名、新增或删除已公布的数字时必填；发布后记入公开的更正记录，每次更正都要重新填写。",
     )
+    # Id of the newest figure record when the reason was written: a reason answers one state of the log.
+    correction_basis = models.PositiveBigIntegerField("更正原因依据的记录", null=True, blank=True, editable=False)
 
     content_panels = Page.content_panels + [
         MultiFieldPanel([FieldPanel("year"), FieldPanel("published_on")], heading="年度"),
@@ -111,6 +138,27 @@ class AnnualReportPage(Page):
         verbose_name = "年度报告"
         verbose_name_plural = "年度报告"
 
+    def save(self, *args, **kwargs):
+        """Save; when this save makes a new revision live, record its figure changes in the same transaction.
+
+        Every way of publishing (the page editor, workflow approval, scheduled publishing, the API,
+        code) ends in this save, so the record log cannot be bypassed and a refused change leaves
+        the live page as it was.
+        """
+        from cms_pages.services import report_figures_record
+
+        update_fields = kwargs.get("update_fields")
+        with transaction.atomic():
+            previous_live = (
+                AnnualReportPage.objects.filter(pk=self.pk).values_list("live_revision_id", flat=True).first()
+                if self.pk else None
+            )
+            result = super().save(*args, **kwargs)
+            publishing = update_fields is None or "live_revision" in update_fields
+            if publishing and self.live and self.live_revision_id and self.live_revision_id != previous_live:
+                report_figures_record(report=self, revision=self.live_revision)
+        return result
+
     def get_context(self, request, *args, **kwargs):
         from cms_pages.selectors import annual_report_context
 
@@ -142,34 +190,81 @@ class PublishedFigure(Orderable):
         return self.label
 
 
+class FigureRecordImmutableError(ValueError):
+    """Raised when anything tries to change or remove a figure record."""
+
+
+class FigureAction(models.TextChoices):
+    """What a publication did to one figure."""
+
+    PUBLISHED = "published", "首次公布"
+    ADDED = "added", "补充公布"
+    CORRECTED = "corrected", "更正"
+    RENAMED = "renamed", "更名"
+    DELETED = "deleted", "撤回"
+
+
+class FigureRecordQuerySet(models.QuerySet):
+    """Records can be read and appended one at a time, never changed or removed."""
+
+    def update(self, **kwargs):
+        raise FigureRecordImmutableError("公布数字的记录只能追加，不能修改。")
+
+    def delete(self):
+        raise FigureRecordImmutableError("公布数字的记录只能追加，不能删除。")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise FigureRecordImmutableError("公布数字的记录只能追加，不能修改。")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise FigureRecordImmutableError("公布数字的记录只能经 cms_pages.services 逐条登记。")
+
+    def update_or_create(self, *args, **kwargs):
+        raise FigureRecordImmutableError("公布数字的记录只能追加，不能修改。")
+
+
 class FigureRecord(models.Model):
     """Each value a published figure has had, appended on publish: the public correction log."""
 
-    page = models.ForeignKey(AnnualReportPage, on_delete=models.CASCADE, related_name="figure_records")
+    page = models.ForeignKey(AnnualReportPage, on_delete=models.PROTECT, related_name="figure_records")
     key = models.SlugField("标识", max_length=60)
+    action = models.CharField("变动", max_length=20, choices=FigureAction.choices, default=FigureAction.PUBLISHED)
     label = models.CharField("名称", max_length=100)
     amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2, null=True)
     count = models.PositiveIntegerField("数量", null=True)
     is_correction = models.BooleanField("是否更正", default=False)
+    old_label = models.CharField("原名称", max_length=100, blank=True)
     old_amount = models.DecimalField("原金额", max_digits=14, decimal_places=2, null=True)
     old_count = models.PositiveIntegerField("原数量", null=True)
     reason = models.CharField("更正原因", max_length=255, blank=True)
     recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+", editable=False,
+    )
+
+    objects = FigureRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = "公布数字记录"
+        verbose_name_plural = "公布数字记录"
         ordering = ["recorded_at", "pk"]
+        # Related-object access goes through the guarded queryset too.
+        base_manager_name = "objects"
+        # No change or delete permission exists: nobody may be granted them.
+        default_permissions = ("add", "view")
 
     def __str__(self):
         return f"{self.label}：{self.new_value}"
 
     def save(self, *args, **kwargs):
-        if self.pk:
-            raise ValueError("公布数字的记录只能追加，不能修改。")
+        if not self._state.adding:
+            raise FigureRecordImmutableError("公布数字的记录只能追加，不能修改。")
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValueError("公布数字的记录只能追加，不能删除。")
+        raise FigureRecordImmutableError("公布数字的记录只能追加，不能删除。")
 
     @property
     def corrected_on(self):
@@ -182,3 +277,15 @@ class FigureRecord(models.Model):
     @property
     def new_value(self):
         return self.amount if self.amount is not None else self.count
+
+    @property
+    def recorded_by_role(self):
+        """Which role made the change, published instead of a staff member's name."""
+        user = self.recorded_by
+        if user is None:
+            return "系统"
+        names = {g.name for g in user.groups.all()}
+        for role in ("审核员", "编辑", "财务"):
+            if role in names:
+                return role
+        return "管理员" if user.is_superuser else "工作人员"

@@ -154,6 +154,8 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_FORMAT_CONVERSIONS = {"bmp": "png", "gif": "png", "heic": "jpeg", "avif": "jpeg"}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "csv", "json", "xlsx", "docx", "zip", "txt"]
+# Every document download passes Wagtail's serve view, where private ledger vouchers are refused.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # Search analyses Chinese itself (search.analysis); the database backend is the
 # embedded default, Elasticsearch the scale-out. Both serve the admin's search too.
 SEARCH_BACKEND = env_str("SEARCH_BACKEND", "database")

@@ -1,5 +1,9 @@
 """Ledger models; import from here."""
 
 from ledger.models.entries import ChainHead, EntryKind, LedgerEntry, LedgerImmutableError
+from ledger.models.vouchers import FINANCE_GROUP, VOUCHER_COLLECTION, VoucherFrozenError, VoucherSeal
 
-__all__ = ["ChainHead", "EntryKind", "LedgerEntry", "LedgerImmutableError"]
+__all__ = [
+    "FINANCE_GROUP", "VOUCHER_COLLECTION", "ChainHead", "EntryKind", "LedgerEntry", "LedgerImmutableError",
+    "VoucherFrozenError", "VoucherSeal",
+]

@@ -69,6 +69,9 @@ class LedgerEntry(models.Model):
         "wagtaildocs.Document", verbose_name="凭证", null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )
+    # The voucher file's SHA-256 when it was attached: hashed, so swapping the file shows.
+    # Empty on entries recorded before vouchers were sealed (left out of their hash).
+    voucher_sha256 = models.CharField("凭证 SHA-256", max_length=64, blank=True, default="", db_default="", editable=False)
     # Who recorded it is kept for internal audit; it is not published, so it is not hashed.
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True,

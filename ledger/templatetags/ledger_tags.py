@@ -43,11 +43,22 @@ DISBURSEMENTS_SHOWN = 50
 
 @register.inclusion_tag("ledger/tags/project_fund_flow.html")
 def project_fund_flow(page):
-    """Approved, disbursed, payable, and the recent approvals and disbursements of one project (three queries)."""
+    """Approved, disbursed, payable, and the recent approvals and disbursements of one project (four queries).
+
+    Vouchers show as their SHA-256 and, if finance published one, a link to the redacted copy;
+    the voucher file itself is never linked.
+    """
+    approvals = list(selectors.project_approvals(project_id=page.pk, limit=DISBURSEMENTS_SHOWN))
+    disbursements = list(selectors.project_disbursements(project_id=page.pk, limit=DISBURSEMENTS_SHOWN))
+    vouchers = selectors.public_vouchers(document_ids={entry.voucher_id for entry in approvals + disbursements})
+    for entry in approvals + disbursements:
+        entry.public_voucher = vouchers.get(entry.voucher_id) or (
+            {"sha256": entry.voucher_sha256, "public_url": ""} if entry.voucher_id else None
+        )
     return {
         "totals": selectors.project_totals(project_id=page.pk),
-        "approvals": list(selectors.project_approvals(project_id=page.pk, limit=DISBURSEMENTS_SHOWN)),
-        "disbursements": list(selectors.project_disbursements(project_id=page.pk, limit=DISBURSEMENTS_SHOWN)),
+        "approvals": approvals,
+        "disbursements": disbursements,
         "shown": DISBURSEMENTS_SHOWN,
         "fund_url": reverse("ledger:fund"),
         "csv_url": reverse("ledger:download", args=["csv"]) + f"?project={page.pk}",

@@ -91,4 +91,4 @@ def test_computed_figures_map_published_keys(flows):
 def test_empty_ledger_gives_zeros():
     assert selectors.fund_totals()["payable"] == Decimal("0.00")
     assert selectors.flow_by_year() == []
-    assert selectors.chain_verify() == {"checked": 0, "head": "0" * 64, "problems": []}
+    assert selectors.chain_verify() == {"checked": 0, "head": "0" * 64, "head_id": 0, "problems": []}

@@ -1,5 +1,6 @@
 """The template tags the content pages use, and the public fund page."""
 
+import hashlib
 from datetime import date
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ from django.template import Context, Template
 from wagtail.documents.models import Document
 
 from cms_pages.models import AnnualReportPage, PublishedFigure
-from ledger.models import EntryKind
+from ledger.models import EntryKind, LedgerEntry
 from ledger.templatetags.ledger_tags import yuan
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,12 @@ def test_project_fund_flow_lists_disbursements_with_vouchers(post, project, tmp_
     html = render("{% project_fund_flow page %}", page=project)
     assert "5,000.00" in html and "1,200.50" in html and "3,799.50" in html
     assert "批准记录" in html and "2021 年度立项批准" in html
-    assert "2021-07-01" in html and voucher.url in html
+    assert "2021-07-01" in html
+    # The voucher shows as sealed, by its SHA-256; the file itself is not linked for the public.
+    entry = LedgerEntry.objects.get(kind=EntryKind.DISBURSEMENT)
+    assert entry.voucher_sha256 == hashlib.sha256(b"%PDF-1.4 test").hexdigest()
+    assert voucher.url not in html and f"/documents/{voucher.pk}/" not in html
+    assert entry.voucher_sha256[:12] in html
 
 
 def test_project_fund_flow_query_count_does_not_grow_with_disbursements(
