@@ -34,3 +34,7 @@ if settings.DEBUG:
 
 # Wagtail serves every other path from the page tree; keep it last.
 urlpatterns += [path("", include(wagtail_urls))]
+
+# The site's own error pages, in Chinese (fundsite/templates/404.html and 500.html).
+handler404 = "fundsite.views.page_not_found"
+handler500 = "fundsite.views.server_error"

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -18,7 +19,9 @@ WAGTAILADMIN_BASE_URL = SITE_BASE_URL
 WAGTAIL_SITE_NAME = "志愿城市·太原"
 
 INSTALLED_APPS = [
-    # Our apps first so their templates and translations win.
+    # Our apps first so their templates and translations win; fundsite's (site-wide, error
+    # pages, Wagtail admin templates given a CSP nonce) before all, forms' widgets included.
+    "fundsite",
     "cms_pages",
     "ledger",
     "donations",
@@ -44,6 +47,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_tasks",
     "django_tasks_db",
+    # Installed so both API documents' Swagger pages load their files from us, not a CDN.
+    "ninja",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -52,10 +57,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "fundsite.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -72,7 +80,7 @@ ROOT_URLCONF = "fundsite.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PROJECT_DIR / "templates"],
+        "DIRS": [],  # site-wide templates live in the fundsite app
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -81,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -138,7 +147,6 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-STATICFILES_DIRS = [PROJECT_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
@@ -243,3 +251,51 @@ DEMO_LOADERS = [
     "ledger.demo.load",
     "donations.demo.load",
 ]
+
+# Security headers. Every response, the admin's included, carries a strict Content-Security-Policy:
+# scripts only from our own origin or with this response's nonce, never inline or from elsewhere.
+_ALIPAY_ORIGIN = "/".join(ALIPAY_GATEWAY_URL.split("/", 3)[:3])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        # Wagtail's live preview frames our own pages; no other site may frame them.
+        "frame-ancestors": [SELF],
+        # The giving form's answer redirects to the gateway's cashier, and Chromium checks
+        # form-action on every redirect of a form submission: Alipay's gateway (and the
+        # alipay.com cashier it forwards to) and WeChat Pay's H5 page must be allowed.
+        "form-action": [SELF, _ALIPAY_ORIGIN, "https://*.alipay.com", "https://wx.tenpay.com"],
+        # QR codes and Wagtail's placeholders are data: URIs.
+        "img-src": [SELF, "data:"],
+        # Styles only: our bars and Wagtail's admin set widths in style attributes and Wagtail's
+        # admin inserts <style> elements. Scripts never get 'unsafe-inline'.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+    },
+}
+X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Nothing on the site uses these browser features, so no script on our pages may either.
+# ``payment`` is the Payment Request API, which neither gateway uses: they redirect or show a QR code.
+PERMISSIONS_POLICY = {
+    feature: [] for feature in (
+        "accelerometer", "autoplay", "bluetooth", "camera", "display-capture", "geolocation",
+        "gyroscope", "hid", "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get",
+        "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    )
+}
+PERMISSIONS_POLICY["fullscreen"] = ["self"]
+# Pages and API answers about one order are never cached (Cache-Control: private, no-store).
+PRIVATE_URL_NAMESPACES = ["donations", "donations_api", "gateway_sandbox"]
+PRIVATE_URL_PREFIXES = ["/api/donations/"]
+# The admin loads nothing from another host: no Gravatar pictures, no update check.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False

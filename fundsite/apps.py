@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class FundsiteConfig(AppConfig):
+    """The project package as an app: site-wide templates, error pages and the admin's CSP nonce."""
+
+    name = "fundsite"
+    verbose_name = "站点"
+
+    def ready(self):
+        from wagtail.admin.widgets.chooser import BaseChooser
+
+        from fundsite.csp import chooser_render_with_nonce
+
+        # BaseChooser.render writes its init script in Python, out of any template's reach.
+        if not hasattr(BaseChooser.render, "__wrapped__"):
+            BaseChooser.render = chooser_render_with_nonce(BaseChooser.render)
