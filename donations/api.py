@@ -1,12 +1,16 @@
 """The donations API: create a gift and get what the client needs to pay, poll it, read campaign totals."""
 
+import functools
 from decimal import Decimal
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import DisallowedHost, ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, NinjaAPI, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -88,8 +92,49 @@ class ErrorOut(Schema):
     detail: str | list | dict
 
 
-@api.post("/donations", response={201: PaymentOut, 400: ErrorOut, 429: ErrorOut, 502: ErrorOut},
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def _own_origins(request) -> set[str]:
+    own = {_origin(settings.SITE_BASE_URL), *(_origin(o) for o in settings.CSRF_TRUSTED_ORIGINS)}
+    try:
+        own.add(f"{request.scheme}://{request.get_host()}".lower())  # get_host checks ALLOWED_HOSTS
+    except DisallowedHost:  # a Host we do not serve adds nothing
+        pass
+    return own - {""}
+
+
+def same_site_json_only(run):
+    """Refuse cross-site simple requests before the body is parsed: JSON only, and from our own origin.
+
+    A page on another site can POST ``text/plain`` (or a form) without a CORS preflight; requiring
+    ``application/json`` forces the preflight, which we never answer, and ``Origin``/``Sec-Fetch-Site``
+    name the page that sent it. Non-browser clients send neither header and are let through.
+    """
+
+    @functools.wraps(run)
+    def guarded(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+            if content_type != "application/json":
+                return JsonResponse({"detail": "请求须为 JSON（Content-Type: application/json）。"}, status=415)
+            fetch_site = request.META.get("HTTP_SEC_FETCH_SITE", "").lower()
+            origin = request.META.get("HTTP_ORIGIN")
+            if fetch_site not in ("", "same-origin", "none") or (
+                origin is not None and origin.strip().lower() not in _own_origins(request)
+            ):
+                return JsonResponse({"detail": "不接受来自其他网站的请求。"}, status=403)
+        return run(request, *args, **kwargs)
+
+    return guarded
+
+
+@api.post("/donations", response={201: PaymentOut, 400: ErrorOut, 403: ErrorOut, 415: ErrorOut, 429: ErrorOut,
+                                  502: ErrorOut},
           summary="创建捐赠订单", auth=None)
+@decorate_view(same_site_json_only)
 def donation_create(request, payload: DonationIn):
     if rate_limit_hit(scope="give", key=client_ip(request), rate=settings.DONATION_CREATE_RATE):
         return Status(429, {"detail": "提交过于频繁，请稍后再试。"})

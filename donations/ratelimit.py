@@ -1,8 +1,21 @@
-"""A fixed-window rate limit on the Django cache, for donation creation and donor lookup."""
+"""Fixed-window rate limits shared by every worker, the client's address, and the notification guard.
 
+Counters live where every worker sees them and a recycled worker does not forget them: in Redis
+(atomic INCR) when ``RATELIMIT_CACHE`` names a Redis cache, otherwise in a database table
+(``RateLimitCounter``, created by ``migrate``), incremented under its row lock.
+"""
+
+import functools
+import hashlib
+import ipaddress
 import time
+from datetime import UTC, datetime
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpResponse
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -13,22 +26,102 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), PERIODS[period.strip()[:1]]
 
 
+def _counter_key(scope: str, key: str, window: int) -> str:
+    # Hashed: a key may be whatever a client sent (an order number of 10,000 characters, say).
+    return hashlib.sha256(f"{scope}\x00{key}\x00{window}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _count_in_cache(alias: str, digest: str, seconds: int) -> int:
+    cache = caches[alias]
+    cache.add(f"ratelimit:{digest}", 0, timeout=seconds + 1)  # SET NX
+    try:
+        return cache.incr(f"ratelimit:{digest}")  # INCRBY: atomic in Redis
+    except ValueError:  # expired between the two calls
+        cache.add(f"ratelimit:{digest}", 1, timeout=seconds + 1)
+        return 1
+
+
+def _count_in_database(digest: str, expires_at: datetime) -> int:
+    from donations.models import RateLimitCounter
+
+    counters = RateLimitCounter.objects.filter(key=digest)
+    # The UPDATE takes the row lock and holds it to commit, so the count read next is this attempt's own.
+    with transaction.atomic():
+        if counters.update(count=F("count") + 1):
+            return counters.values_list("count", flat=True).get()
+        try:
+            with transaction.atomic():
+                RateLimitCounter.objects.create(key=digest, count=1, expires_at=expires_at)
+        except IntegrityError:  # another worker created this window's row first
+            counters.update(count=F("count") + 1)
+            return counters.values_list("count", flat=True).get()
+    # A new window began: drop the counters of windows that are over.
+    RateLimitCounter.objects.filter(expires_at__lt=datetime.now(UTC)).delete()
+    return 1
+
+
 def rate_limit_hit(*, scope: str, key: str, rate: str) -> bool:
     """Count one attempt; True when this attempt is over the limit."""
     limit, seconds = parse_rate(rate)
     window = int(time.time() // seconds)
-    cache_key = f"ratelimit:{scope}:{key}:{window}"
-    cache.add(cache_key, 0, timeout=seconds + 1)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:
-        cache.set(cache_key, 1, timeout=seconds + 1)
-        count = 1
+    digest = _counter_key(scope, key, window)
+    alias = getattr(settings, "RATELIMIT_CACHE", None)
+    if alias:
+        count = _count_in_cache(alias, digest, seconds)
+    else:
+        count = _count_in_database(digest, datetime.fromtimestamp((window + 1) * seconds, UTC))
     return count > limit
 
 
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
 def client_ip(request) -> str:
-    # Behind nginx (proxy_add_x_forwarded_for) the last address is the one nginx saw; earlier ones are
-    # whatever the client claimed, so they must not decide whose limit is spent.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[-1].strip() if forwarded else request.META.get("REMOTE_ADDR", "")
+    """The client's address, believing X-Forwarded-For only as far as TRUSTED_PROXY_HOPS proxies wrote it.
+
+    Each trusted proxy appends the address it saw; entries left of those are whatever the client
+    claimed. With 0 hops (gunicorn reached directly) the header is ignored altogether.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
+    if hops <= 0:
+        return remote
+    entries = [e.strip() for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if e.strip()]
+    if len(entries) < hops:
+        return remote
+    chosen = entries[-hops]
+    return chosen if _is_ip(chosen) else remote
+
+
+def notification_guard(view):
+    """Refuse an oversized notification (413) or a flood from one address (429) before anything is stored.
+
+    Genuine Alipay and WeChat Pay notifications are a few KB. The rate is per client address and
+    generous (NOTIFY_RATE): a gateway sends one notification per paid order plus retries, and a
+    429 is itself retried by the gateway (Alipay over 25 hours, WeChat Pay over 24), while the
+    housekeeping query settles any order whose notification never got through.
+    """
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        limit = settings.NOTIFY_MAX_BYTES
+        # Checked before the body is read at all: a stranger's 2 MB never reaches memory or the table.
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            return HttpResponse("failure: body too large", status=413, content_type="text/plain; charset=utf-8")
+        if rate_limit_hit(scope="notify", key=client_ip(request), rate=settings.NOTIFY_RATE):
+            return HttpResponse("failure: too many requests", status=429, content_type="text/plain; charset=utf-8")
+        # Django reads no more than the declared length, so the body is now known to fit; check anyway.
+        if len(request.body) > limit:
+            return HttpResponse("failure: body too large", status=413, content_type="text/plain; charset=utf-8")
+        return view(request, *args, **kwargs)
+
+    return guarded

@@ -17,7 +17,7 @@ from donations import selectors, services
 from donations.forms import GiveForm, LookupForm
 from donations.gateways import GatewayError, gateway_enabled, gateway_get
 from donations.models import CampaignPage, Gateway
-from donations.ratelimit import client_ip, rate_limit_hit
+from donations.ratelimit import client_ip, notification_guard, rate_limit_hit
 from fundsite.inputs import ID_MAX, body_check_exempt
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ def _notify(request, gateway_name):
 @body_check_exempt  # stored byte for byte, even with a NUL; verification decides
 @csrf_exempt  # gateways cannot send our CSRF token; the signature is verified instead
 @require_POST
+@notification_guard  # size and rate checked before anything is stored
 def notify_alipay(request):
     return _notify(request, Gateway.ALIPAY)
 
@@ -56,6 +57,7 @@ def notify_alipay(request):
 @body_check_exempt  # as above
 @csrf_exempt  # as above
 @require_POST
+@notification_guard  # size and rate checked before anything is stored
 def notify_wechatpay(request):
     return _notify(request, Gateway.WECHATPAY)
 
@@ -187,6 +189,11 @@ def lookup(request):
     if request.method == "POST":
         if rate_limit_hit(scope="lookup", key=client_ip(request), rate=settings.DONATION_LOOKUP_RATE):
             context["error"] = "查询过于频繁，请一小时后再试。"
+            return render(request, "donations/lookup.html", context, status=429)
+        # Order numbers are public in ledger memos: limit each order too, whatever address asks.
+        order = request.POST.get("out_trade_no", "").strip()
+        if order and rate_limit_hit(scope="lookup-order", key=order, rate=settings.DONATION_LOOKUP_ORDER_RATE):
+            context["error"] = "该订单今日查询次数已达上限，请明天再试。"
             return render(request, "donations/lookup.html", context, status=429)
         donation = None
         if form.is_valid():

@@ -10,12 +10,13 @@ from donations.models.orders import (
     GatewayNotification,
     NotificationOutcome,
 )
+from donations.models.ratelimit import RateLimitCounter
 from donations.models.receipts import Receipt, ReceiptCounter
 from donations.models.reconciliation import ReconciliationRun
 from donations.models.refunds import Refund, RefundEvent, RefundStatus
 
 __all__ = [
     "CampaignPage", "Channel", "Donation", "DonationEvent", "DonationStatus", "Gateway",
-    "GatewayNotification", "NotificationOutcome", "Receipt", "ReceiptCounter", "ReconciliationRun", "Refund", "RefundEvent",
-    "RefundStatus",
+    "GatewayNotification", "NotificationOutcome", "RateLimitCounter", "Receipt", "ReceiptCounter", "ReconciliationRun",
+    "Refund", "RefundEvent", "RefundStatus",
 ]

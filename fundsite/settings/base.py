@@ -125,8 +125,15 @@ if REDIS_URL:
             "KEY_PREFIX": "fundsite",
         }
     }
+    # Rate limits count in Redis (atomic INCR), shared by every worker.
+    RATELIMIT_CACHE = "default"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A worker's local memory is neither shared nor kept across recycling: count in the database instead.
+    RATELIMIT_CACHE = None
+# How many proxies in front of gunicorn append to X-Forwarded-For (nginx: 1). With 0 the header is
+# ignored and REMOTE_ADDR is the client, so a client reaching gunicorn directly cannot pick its address.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -225,6 +232,11 @@ DONATION_MAX_AMOUNT = env_str("DONATION_MAX_AMOUNT", "50000.00")
 DONATION_PENDING_MINUTES = env_int("DONATION_PENDING_MINUTES", 30)
 DONATION_CREATE_RATE = env_str("DONATION_CREATE_RATE", "20/h")
 DONATION_LOOKUP_RATE = env_str("DONATION_LOOKUP_RATE", "10/h")
+# Per order as well as per client: rotating addresses cannot try the 10,000 phone suffixes of one order.
+DONATION_LOOKUP_ORDER_RATE = env_str("DONATION_LOOKUP_ORDER_RATE", "10/d")
+# Gateway notifications: real ones are a few KB; the rate is per address and generous (see donations/ratelimit.py).
+NOTIFY_MAX_BYTES = 64 * 1024
+NOTIFY_RATE = env_str("NOTIFY_RATE", "300/m")
 
 LOGGING = {
     "version": 1,
