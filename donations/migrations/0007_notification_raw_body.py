@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0005_refund_follow_up_and_events'),
+        ('donations', '0006_ratelimit_counter'),
     ]
 
     operations = [
