@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "fundsite.api_v3.PagingBoundsMiddleware",
 ]
 
 ROOT_URLCONF = "fundsite.urls"
