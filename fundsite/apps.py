@@ -9,8 +9,12 @@ class FundsiteConfig(AppConfig):
 
     def ready(self):
         from wagtail.admin.widgets.chooser import BaseChooser
+        from wagtail.api.v3.urls import api
 
+        from fundsite.api_v3 import query_value_errors_register
         from fundsite.csp import chooser_render_with_nonce
+
+        query_value_errors_register(api)
 
         # BaseChooser.render writes its init script in Python, out of any template's reach.
         if not hasattr(BaseChooser.render, "__wrapped__"):

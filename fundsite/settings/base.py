@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "fundsite.api_v3.PagingBoundsMiddleware",
 ]
 # Form bodies under these prefixes are left to their forms' own validation (see fundsite/middleware.py).
 INPUT_BODY_CHECK_SKIP_PREFIXES = ["/admin/"]
