@@ -1,5 +1,5 @@
 """Project-wide middleware: response headers every page gets (Permissions-Policy, no caching of pages about one
-donor's gift), and the refusal of control characters and out-of-range paging before any view reads a request."""
+donor's gift), and the refusal of control characters before any view reads a request."""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -11,10 +11,6 @@ from fundsite.csp import nonce_activate, nonce_deactivate
 from fundsite.inputs import CONTROL_MESSAGE, has_control_chars
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-# Paging parameters of every route, the Wagtail API's included (its schema bounds offset by nothing, so 2**63
-# reached PostgreSQL as an out-of-range bigint). No listing here has a billion items.
-PAGING_PARAMS = ("offset", "limit", "page")
-PAGING_MAX_DIGITS = 9
 
 
 def _refuse(message: str) -> HttpResponse:
@@ -34,9 +30,6 @@ class InputCheckMiddleware:
         for key, values in request.GET.lists():
             if has_control_chars(key) or any(has_control_chars(value) for value in values):
                 return _refuse("查询参数中含有不允许的控制字符（如 NUL），已拒绝。")
-            if key in PAGING_PARAMS and any(v.isascii() and v.isdigit() and len(v) > PAGING_MAX_DIGITS
-                                            for v in values):
-                return _refuse(f"分页参数 {key} 超出范围，应为不超过 {PAGING_MAX_DIGITS} 位的整数。")
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):

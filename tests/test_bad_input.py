@@ -151,7 +151,7 @@ def test_odd_search_page_number_shows_page_one_and_says_so(client, demo_site, va
 
 
 @pytest.mark.parametrize("offset", [str(2**63), "9" * 30])
-def test_huge_api_offset_is_a_plain_400(client, demo_site, offset):
+def test_huge_api_offset_is_a_400(client, demo_site, offset):
     response = client.get("/api/v3/pages/", {"offset": offset})
     assert response.status_code == 400
     assert "offset" in response.content.decode()

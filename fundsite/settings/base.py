@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "fundsite.middleware.SecurityHeadersMiddleware",
     # Before anything reads the request (and after the headers above, so a refusal gets them too):
-    # control characters and out-of-range paging get a plain 400.
+    # control characters get a plain 400.
     "fundsite.middleware.InputCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
