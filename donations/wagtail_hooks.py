@@ -52,7 +52,7 @@ class RefundRequestView(ServiceCreateView):
         if refund.status == "failed":
             messages.error(self.request, f"支付平台拒绝退款：{refund.error}")
         elif refund.status == "requested":
-            messages.warning(self.request, f"退款尚未完成（{refund.error or '处理中'}），可稍后在退款详情中重试。")
+            messages.warning(self.request, f"退款尚未完成（{refund.error or '处理中'}）：系统会自动向支付平台查询，直到退款完成或失败；进展见退款详情。")
         return refund
 
 
