@@ -75,7 +75,7 @@ def donations_query_late() -> int:
 @task()
 def statement_reconcile(*, gateway: str, day: str) -> int:
     """Compare a day's gateway statement with our records and store every mismatch."""
-    from donations.services_reconcile import reconciliation_run
+    from donations.services.reconciliation import reconciliation_run
 
     run = reconciliation_run(gateway=gateway, day=date.fromisoformat(day))
     return run.mismatch_count

@@ -19,7 +19,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from donations import selectors, services
 from donations.admin_forms import OfflineTransferForm, ReconciliationForm, RefundRequestForm
 from donations.models import Donation, GatewayNotification, Receipt, ReconciliationRun, Refund
-from donations.services_reconcile import reconciliation_run
+from donations.services.reconciliation import reconciliation_run
 from ledger.viewsets import AppendOnlyViewSet, ServiceCreateView
 
 

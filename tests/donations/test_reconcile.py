@@ -14,7 +14,7 @@ from donations.gateways.alipay import alipay_statement_parse
 from donations.gateways.base import GatewayError
 from donations.gateways.wechatpay import wechatpay_statement_parse
 from donations.models import ReconciliationRun
-from donations.services_reconcile import reconciliation_run
+from donations.services.reconciliation import reconciliation_run
 from tests.donations.conftest import make_donation
 
 HEADER = ("支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,"

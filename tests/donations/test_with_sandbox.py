@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from donations import services
 from donations.models import Donation, DonationStatus, GatewayNotification, Receipt, Refund
-from donations.services_reconcile import reconciliation_run
+from donations.services.reconciliation import reconciliation_run
 from donations.tasks import donations_close_stale
 from ledger.models import LedgerEntry
 from tests.donations.conftest import make_donation

@@ -1,0 +1,66 @@
+"""Bank transfers entered by finance staff, and the official 公益事业捐赠票据 they and donors ask for."""
+
+import secrets
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from donations.models import (
+    Channel,
+    Donation,
+    DonationEvent,
+    Gateway,
+)
+from donations.services.orders import CENT, _clean_donor, _new_out_trade_no, _settle_paid
+
+# --- offline gifts and official receipts -----------------------------------------------------------
+
+
+def offline_donation_record(*, campaign, amount, donor_name="", anonymous=False, message="", phone="", email="",
+                            received_at=None, bank_reference: str, voucher, recorded_by,
+                            wants_official_receipt=False, official_receipt_title="", taxpayer_number="") -> Donation:
+    """A bank transfer received and entered by finance staff: paid at once, with its voucher."""
+    if voucher is None:
+        raise ValidationError({"voucher": "请上传银行回单等转账凭证。"})
+    if not (bank_reference or "").strip():
+        raise ValidationError({"bank_reference": "请填写银行流水号。"})
+    amount = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
+    if amount <= 0 or amount != amount.quantize(CENT):
+        raise ValidationError({"amount": "金额须大于零，最多两位小数。"})
+    donor = _clean_donor(
+        donor_name=donor_name, anonymous=anonymous, message=message, phone=phone, email=email,
+        wants_official_receipt=wants_official_receipt, official_receipt_title=official_receipt_title,
+        taxpayer_number=taxpayer_number,
+    )
+    with transaction.atomic():
+        donation = Donation.objects.create(
+            campaign=campaign, out_trade_no=_new_out_trade_no(), gateway=Gateway.OFFLINE, channel=Channel.OFFLINE,
+            amount=amount, resume_token=secrets.token_urlsafe(24), voucher=voucher, recorded_by=recorded_by, **donor,
+        )
+        _settle_paid(donation, gateway_trade_no=f"BANK-{bank_reference.strip()}", paid_at=received_at,
+                     cause="财务录入银行转账", payload={"bank_reference": bank_reference.strip()}, actor=recorded_by)
+    return donation
+
+
+def official_receipt_mark_issued(*, donation: Donation, issued_by) -> Donation:
+    """Finance staff record that the official 公益事业捐赠票据 has been issued."""
+    if not donation.wants_official_receipt:
+        raise ValidationError("该捐赠人未申请捐赠票据。")
+    if not donation.is_paid:
+        raise ValidationError("未支付的订单不能开具票据。")
+    if donation.official_receipt_issued_at:
+        return donation
+    with transaction.atomic():
+        locked = Donation.objects.select_for_update().get(pk=donation.pk)
+        if locked.official_receipt_issued_at is None:
+            locked.official_receipt_issued_at = timezone.now()
+            locked.official_receipt_issued_by = issued_by
+            locked.save(update_fields=["official_receipt_issued_at", "official_receipt_issued_by"])
+            DonationEvent.objects.create(
+                donation=locked, from_status=locked.status, to_status=locked.status, cause="已开具公益事业捐赠票据",
+                actor=issued_by,
+            )
+    donation.refresh_from_db()
+    return donation
