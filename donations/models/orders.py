@@ -132,15 +132,12 @@ class Donation(FrozenFieldsModel):
         return self.amount - self.refunded_amount
 
 
-class DonationEvent(models.Model):
-    """One transition of an order, with what caused it and the raw gateway payload: the audit trail."""
+class StatusEvent(models.Model):
+    """What every audit-trail row of a state change holds: cause, raw payload, the notification and who acted."""
 
     # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
     wagtail_reference_index_ignore = True
 
-    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="events")
-    from_status = models.CharField(max_length=20, choices=DonationStatus.choices)
-    to_status = models.CharField(max_length=20, choices=DonationStatus.choices)
     cause = models.CharField("原因", max_length=200)
     payload = models.JSONField("原始数据", default=dict, blank=True)
     notification = models.ForeignKey(
@@ -152,13 +149,24 @@ class DonationEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "订单事件"
-        verbose_name_plural = "订单事件"
+        abstract = True
         default_permissions = ("view",)
         ordering = ["created_at", "id"]
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status}: {self.cause}"
+
+
+class DonationEvent(StatusEvent):
+    """One transition of an order, with what caused it and the raw gateway payload: the audit trail."""
+
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=20, choices=DonationStatus.choices)
+    to_status = models.CharField(max_length=20, choices=DonationStatus.choices)
+
+    class Meta(StatusEvent.Meta):
+        verbose_name = "订单事件"
+        verbose_name_plural = "订单事件"
 
 
 class NotificationOutcome(models.TextChoices):

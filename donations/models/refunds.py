@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from donations.models.guards import FrozenFieldsModel
+from donations.models.orders import StatusEvent
 
 
 class RefundStatus(models.TextChoices):
@@ -61,31 +62,14 @@ class Refund(FrozenFieldsModel):
         return f"{self.out_request_no} ¥{self.amount}"
 
 
-class RefundEvent(models.Model):
+class RefundEvent(StatusEvent):
     """One step of a refund (submitted, queried, resubmitted, settled, failed) with its cause and raw payload."""
-
-    # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
-    wagtail_reference_index_ignore = True
 
     refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="events")
     from_status = models.CharField(max_length=20, choices=RefundStatus.choices)
     to_status = models.CharField(max_length=20, choices=RefundStatus.choices)
-    cause = models.CharField("原因", max_length=200)
-    payload = models.JSONField("原始数据", default=dict, blank=True)
-    notification = models.ForeignKey(
-        "donations.GatewayNotification", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusEvent.Meta):
+        # The audit trail of a refund: written by the services, never changed (PostgreSQL refuses it too).
         verbose_name = "退款事件"
         verbose_name_plural = "退款事件"
-        # The audit trail of a refund: written by the services, never changed (PostgreSQL refuses it too).
-        default_permissions = ("view",)
-        ordering = ["created_at", "id"]
-
-    def __str__(self):
-        return f"{self.from_status} → {self.to_status}: {self.cause}"
