@@ -1,7 +1,6 @@
 """Bank transfers entered by finance staff, and the official 公益事业捐赠票据 they and donors ask for."""
 
 import secrets
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,7 +12,7 @@ from donations.models import (
     DonationEvent,
     Gateway,
 )
-from donations.services.orders import CENT, _clean_donor, _new_out_trade_no, _settle_paid
+from donations.services.orders import _clean_donor, _new_out_trade_no, _positive_amount, _settle_paid
 
 # --- offline gifts and official receipts -----------------------------------------------------------
 
@@ -26,9 +25,7 @@ def offline_donation_record(*, campaign, amount, donor_name="", anonymous=False,
         raise ValidationError({"voucher": "请上传银行回单等转账凭证。"})
     if not (bank_reference or "").strip():
         raise ValidationError({"bank_reference": "请填写银行流水号。"})
-    amount = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
-    if amount <= 0 or amount != amount.quantize(CENT):
-        raise ValidationError({"amount": "金额须大于零，最多两位小数。"})
+    amount = _positive_amount(amount, label="金额", message="金额须大于零，最多两位小数。")
     donor = _clean_donor(
         donor_name=donor_name, anonymous=anonymous, message=message, phone=phone, email=email,
         wants_official_receipt=wants_official_receipt, official_receipt_title=official_receipt_title,

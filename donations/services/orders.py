@@ -62,6 +62,17 @@ def donation_amount_parse(*, raw) -> Decimal:
     return amount
 
 
+def _positive_amount(raw, *, label: str, message: str) -> Decimal:
+    """A staff-entered amount through the one strict parser, as a field error; zero is refused with `message`."""
+    try:
+        amount = amount_parse(raw, label=label)
+    except ValidationError as exc:
+        raise ValidationError({"amount": exc.messages}) from exc
+    if amount <= 0:
+        raise ValidationError({"amount": message})
+    return amount
+
+
 def _new_out_trade_no() -> str:
     # Date for humans reading statements, then 12 random hex digits: unguessable and unique in practice.
     return timezone.localtime().strftime("%Y%m%d") + secrets.token_hex(6).upper()

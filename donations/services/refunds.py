@@ -3,7 +3,6 @@
 import logging
 import re
 from datetime import timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -26,7 +25,7 @@ from donations.models import (
     RefundEvent,
     RefundStatus,
 )
-from donations.services.orders import CENT, NotificationRejected, _absolute, _transition
+from donations.services.orders import NotificationRejected, _absolute, _positive_amount, _transition
 
 logger = logging.getLogger(__name__)
 
@@ -144,9 +143,7 @@ def _refund_apply_outcome(refund, outcome, *, via, actor=None) -> Refund:
 
 def refund_request(*, donation: Donation, amount, reason: str, requested_by=None) -> Refund:
     """Open a refund with its own idempotency number, then ask the gateway; a retry reuses the same number."""
-    amount = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
-    if amount != amount.quantize(CENT) or amount <= 0:
-        raise ValidationError({"amount": "退款金额须为大于零、最多两位小数的金额。"})
+    amount = _positive_amount(amount, label="退款金额", message="退款金额须为大于零、最多两位小数的金额。")
     if not (reason or "").strip():
         raise ValidationError({"reason": "请填写退款原因。"})
     with transaction.atomic():

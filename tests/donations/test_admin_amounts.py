@@ -53,3 +53,22 @@ def test_admin_text_with_a_nul_gets_the_form_again_and_records_nothing(client, f
     response = client.post(reverse("donations_donation:add"), data)
     assert response.status_code == 200  # the form again with its message, the editor's input kept
     assert not Donation.objects.exists() and not LedgerEntry.objects.exists()
+
+
+@pytest.mark.parametrize("amount", ["abc", Decimal("NaN"), Decimal("0.001"), 0.5, "１５００", Decimal("0")])
+def test_the_refund_service_itself_refuses_what_the_form_would_and_changes_nothing(campaign, alipay_notification,
+                                                                                   client, amount):
+    # The service is called by tasks and code too, not only by the form: it parses with the same strict parser.
+    from django.core.exceptions import ValidationError
+
+    from donations.services import refund_request
+
+    donation = make_donation(campaign)
+    post_alipay(client, alipay_notification(donation))
+    entries = LedgerEntry.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        refund_request(donation=donation, amount=amount, reason="测试")
+    assert "amount" in refused.value.message_dict
+    donation.refresh_from_db()
+    assert donation.refunded_amount == Decimal("0.00") and not Refund.objects.exists()
+    assert LedgerEntry.objects.count() == entries
