@@ -2,21 +2,19 @@
 
 import csv
 import io
-import re
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from fundsite.inputs import ID_MAX, YEAR_MAX, YEAR_MIN, int_parse
 from ledger import selectors
 from ledger.exports import export_csv_chunks, export_json_chunks
 from ledger.templatetags.ledger_tags import with_bars
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "csv": "text/csv; charset=utf-8"}
-# ASCII digits only (str.isdigit accepts "²" and "١", which int() then refuses), at most 19 of them.
-ASCII_INTEGER = re.compile(r"[0-9]{1,19}", re.ASCII)
 VERIFY_CACHE_SECONDS = 300
 
 
@@ -28,12 +26,15 @@ def _int_param(request, name, low, high):
     raw = request.GET.get(name, "")
     if raw == "":
         return None, None
-    if ASCII_INTEGER.fullmatch(raw) is None or not low <= int(raw) <= high:
+    try:
+        if raw != raw.strip():  # open-data links are exact: a padded value is refused, not guessed at
+            raise ValidationError(name)
+        return int_parse(raw, low=low, high=high, label=name), None
+    except ValidationError:
         return None, JsonResponse(
             {"error": "bad_parameter", "parameter": name, "message": f"{name} 应为 {low}–{high} 之间的整数（半角数字）。"},
             status=400, json_dumps_params={"ensure_ascii": False},
         )
-    return int(raw), None
 
 
 @require_GET
@@ -56,8 +57,8 @@ def fund_page(request):
 @require_GET
 def ledger_download(request, fmt):
     """The whole ledger, or an extract by ?year= and/or ?project=, as verifiable JSON or CSV, streamed."""
-    year, error = _int_param(request, "year", MIN_YEAR, MAX_YEAR)
-    project_id, project_error = _int_param(request, "project", 1, 2**63 - 1)
+    year, error = _int_param(request, "year", YEAR_MIN, YEAR_MAX)
+    project_id, project_error = _int_param(request, "project", 1, ID_MAX)
     if error or project_error:
         return error or project_error
     export = export_json_chunks if fmt == "json" else export_csv_chunks
@@ -86,7 +87,7 @@ def _figures_csv(figures):
 @require_GET
 def year_figures_download(request, year, fmt):
     """One year's computed figures as open data (schema documented in the README)."""
-    if not MIN_YEAR <= year <= MAX_YEAR:
+    if not YEAR_MIN <= year <= YEAR_MAX:
         raise Http404("没有这一年的数据。")
     figures = selectors.year_figures(year=year)
     if fmt == "csv":
