@@ -141,7 +141,7 @@ def receipt_pdf(*, receipt: Receipt) -> bytes:
 def donation_lookup(*, out_trade_no: str, phone_last4: str) -> Donation | None:
     """A past gift found by its order number and the last four digits of the phone given with it."""
     out_trade_no, phone_last4 = (out_trade_no or "").strip(), (phone_last4 or "").strip()
-    if not out_trade_no or len(phone_last4) != 4 or not phone_last4.isdigit():
+    if not out_trade_no or len(phone_last4) != 4 or not (phone_last4.isascii() and phone_last4.isdigit()):
         return None
     donation = Donation.objects.select_related("campaign").filter(out_trade_no=out_trade_no).first()
     if donation is None or not donation.phone or not donation.phone.endswith(phone_last4):

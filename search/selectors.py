@@ -9,11 +9,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.utils.html import strip_tags
 from wagtail.models import Page
 
 from cms_pages.models import AnnualReportPage, ProjectPage, ProjectStatus, ProjectStoryPage, StandardPage, StoryKind
+from fundsite.inputs import int_parse
 from search.analysis import MAX_QUERY_CHARS, query_terms
 from search.highlight import highlight, snippet
 from search.sql import IdList
@@ -86,9 +88,10 @@ def search_params_parse(data):
         value = (data.get(name) or "").strip()[:100]
         if value:
             filters[name] = value
-    page = (data.get("page") or "1").strip()
-    if not (page.isascii() and page.isdigit() and len(page) <= 6 and int(page) >= 1):
-        # Only ASCII digits, bounded: "١٢" or 10,000 digits is not a page number (and is not echoed back).
+    try:
+        # The shared strict parser: "١٢" or 10,000 digits is not a page number (and is not echoed back).
+        page = str(int_parse(data.get("page") or "1", low=1, high=999_999, label="页码"))
+    except ValidationError:
         messages.append("页码应为正整数，已显示第 1 页。")
         page = "1"
     return SearchParams(q=q, filters=filters, sort=sort, page=page), messages
