@@ -102,7 +102,8 @@ def notification_guard(view):
     """Refuse an oversized notification (413) or a flood from one address (429) before anything is stored.
 
     Genuine Alipay and WeChat Pay notifications are a few KB. The rate is per client address and
-    generous (NOTIFY_RATE): a gateway sends one notification per paid order plus retries, and a
+    generous (NOTIFY_RATE, 6000 a minute): on a campaign day a gateway sends hundreds a second from a
+    few addresses, one notification per paid order plus retries, and a
     429 is itself retried by the gateway (Alipay over 25 hours, WeChat Pay over 24), while the
     housekeeping query settles any order whose notification never got through.
     """

@@ -237,7 +237,7 @@ DONATION_LOOKUP_RATE = env_str("DONATION_LOOKUP_RATE", "10/h")
 DONATION_LOOKUP_ORDER_RATE = env_str("DONATION_LOOKUP_ORDER_RATE", "10/d")
 # Gateway notifications: real ones are a few KB; the rate is per address and generous (see donations/ratelimit.py).
 NOTIFY_MAX_BYTES = 64 * 1024
-NOTIFY_RATE = env_str("NOTIFY_RATE", "300/m")
+NOTIFY_RATE = env_str("NOTIFY_RATE", "6000/m")
 
 LOGGING = {
     "version": 1,

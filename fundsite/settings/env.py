@@ -74,7 +74,7 @@ VARIABLES = {
     "DONATION_CREATE_RATE": ("rate", "20/h", "donation orders one client may create (n/s, n/m, n/h)"),
     "DONATION_LOOKUP_RATE": ("rate", "10/h", "donor lookups one client may make"),
     "DONATION_LOOKUP_ORDER_RATE": ("rate", "10/d", "donor lookups of one order number, from any client"),
-    "NOTIFY_RATE": ("rate", "300/m", "gateway notifications accepted from one address (generous: gateways retry a 429)"),
+    "NOTIFY_RATE": ("rate", "6000/m", "gateway notifications accepted from one address (a campaign day sends hundreds a second)"),
     "TRUSTED_PROXY_HOPS": ("int", "0", "proxies in front of gunicorn that append X-Forwarded-For (nginx: 1)"),
     "GATEWAY_SANDBOX_KEYS_FILE": ("path", "./var/sandbox_keys.json", "dev/test only: the sandbox gateway's generated keys"),
     "SECURE_SSL_REDIRECT": ("bool", "true", "production: redirect plain HTTP to HTTPS (off when a proxy does it)"),
