@@ -3,12 +3,14 @@
 import base64
 import json
 import os
+import re
 import secrets
 import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -203,3 +205,23 @@ def post_alipay(client, params):
 def postgres_url():
     url = os.environ.get("DATABASE_URL", "")
     return url if url.startswith("postgres") else ""
+
+
+@pytest.fixture
+def sandbox(transactional_base, live_server, settings):
+    """Point our clients and callbacks at the live test server, where the sandbox gateway runs."""
+    settings.SITE_BASE_URL = live_server.url
+    settings.ALIPAY_GATEWAY_URL = live_server.url + "/sandbox/alipay/gateway.do"
+    settings.WECHATPAY_BASE_URL = live_server.url + "/sandbox/wechatpay"
+    return live_server
+
+
+def cashier_pay(url):
+    """What the donor does in the sandbox's cashier: open the page, press pay."""
+    session = requests.Session()
+    page = session.get(url, timeout=30)
+    assert page.status_code == 200, page.text[:500]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+    fields.update(csrfmiddlewaretoken=token, action="pay")
+    return session.post(page.url, data=fields, headers={"Referer": page.url}, timeout=30)

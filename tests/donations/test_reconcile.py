@@ -1,12 +1,10 @@
 """Reconciliation survives real statements: GB18030 characters are read, a damaged file leaves a failed run."""
 
 import io
-import re
 import zipfile
 from decimal import Decimal
 
 import pytest
-import requests
 from django.utils import timezone
 
 from donations import services
@@ -15,7 +13,7 @@ from donations.gateways.base import GatewayError
 from donations.gateways.wechatpay import wechatpay_statement_parse
 from donations.models import ReconciliationRun
 from donations.services.reconciliation import reconciliation_run
-from tests.donations.conftest import make_donation
+from tests.donations.conftest import cashier_pay, make_donation
 
 HEADER = ("支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,"
           "订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,券核销金额（元）,"
@@ -67,20 +65,12 @@ def test_an_unreadable_wechatpay_bill_raises_a_gateway_error_saying_why(text, er
 
 
 @pytest.fixture
-def sandbox(transactional_base, live_server, settings):
-    settings.SITE_BASE_URL = live_server.url
-    settings.ALIPAY_GATEWAY_URL = live_server.url + "/sandbox/alipay/gateway.do"
+def sandbox(sandbox, settings):
+    """The shared sandbox, serving whole statements unless a test damages them."""
     settings.GATEWAY_SANDBOX_ALIPAY_BILL_FAULT = ""
-    return live_server
+    return sandbox
 
 
-def cashier_pay(url):
-    session = requests.Session()
-    page = session.get(url, timeout=30)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
-    fields.update(csrfmiddlewaretoken=token, action="pay")
-    return session.post(page.url, data=fields, headers={"Referer": page.url}, timeout=30)
 
 
 def _paid(campaign):

@@ -22,13 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 DEAD = "http://127.0.0.1:9"
 
 
-@pytest.fixture
-def sandbox(transactional_base, live_server, settings):
-    """Point our clients and callbacks at the live test server, where the sandbox gateway runs."""
-    settings.SITE_BASE_URL = live_server.url
-    settings.ALIPAY_GATEWAY_URL = live_server.url + "/sandbox/alipay/gateway.do"
-    settings.WECHATPAY_BASE_URL = live_server.url + "/sandbox/wechatpay"
-    return live_server
 
 
 def ledger_refunds():

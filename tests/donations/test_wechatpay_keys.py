@@ -4,10 +4,8 @@ Driven through the sandbox over real HTTP: it signs with its current key A, a ro
 (a new PUB_KEY_ID_…) or a platform certificate C, as WeChat Pay does while it rotates keys.
 """
 
-import re
 
 import pytest
-import requests
 
 from donations import services
 from donations.gateways.wechatpay import WechatPayGateway
@@ -16,28 +14,18 @@ from gateway_sandbox.models import SandboxNotification
 from gateway_sandbox.services import notification_attempt
 from gateway_sandbox.wechatpay import notification_headers
 from ledger.models import LedgerEntry
-from tests.donations.conftest import make_donation
+from tests.donations.conftest import cashier_pay, make_donation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sandbox(transactional_base, live_server, settings):
-    """Our clients and callbacks pointed at the live test server, where the sandbox runs."""
-    settings.SITE_BASE_URL = live_server.url
-    settings.WECHATPAY_BASE_URL = live_server.url + "/sandbox/wechatpay"
+def sandbox(sandbox, settings):
+    """The shared sandbox, signing with the current platform key unless a test rotates it."""
     settings.GATEWAY_SANDBOX_WECHATPAY_SIGNER = "current"
-    return live_server
+    return sandbox
 
 
-def cashier_pay(url):
-    session = requests.Session()
-    page = session.get(url, timeout=30)
-    assert page.status_code == 200, page.text[:500]
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
-    fields.update(csrfmiddlewaretoken=token, action="pay")
-    return session.post(page.url, data=fields, headers={"Referer": page.url}, timeout=30)
 
 
 def pay_signed_by(settings, campaign, signer, amount):

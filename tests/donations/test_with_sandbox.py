@@ -1,7 +1,6 @@
 """Life after payment, driven through the sandbox gateway over real HTTP with real signatures."""
 
 import io
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,29 +15,13 @@ from donations.models import Donation, DonationStatus, GatewayNotification, Rece
 from donations.services.reconciliation import reconciliation_run
 from donations.tasks import donations_close_stale
 from ledger.models import LedgerEntry
-from tests.donations.conftest import make_donation
+from tests.donations.conftest import cashier_pay, make_donation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def sandbox(transactional_base, live_server, settings):
-    """Point our clients and callbacks at the live test server, where the sandbox gateway runs."""
-    settings.SITE_BASE_URL = live_server.url
-    settings.ALIPAY_GATEWAY_URL = live_server.url + "/sandbox/alipay/gateway.do"
-    settings.WECHATPAY_BASE_URL = live_server.url + "/sandbox/wechatpay"
-    return live_server
 
 
-def cashier_pay(url):
-    """What the donor does in the sandbox's cashier: open the page, press pay."""
-    session = requests.Session()
-    page = session.get(url, timeout=30)
-    assert page.status_code == 200, page.text[:500]
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
-    fields.update(csrfmiddlewaretoken=token, action="pay")
-    return session.post(page.url, data=fields, headers={"Referer": page.url}, timeout=30)
 
 
 def test_alipay_page_pay_end_to_end_gives_receipt_pdf_and_email(sandbox, campaign):
