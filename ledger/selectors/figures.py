@@ -1,0 +1,81 @@
+"""What the annual report computes from the ledger, and the ledger's value for published figure keys."""
+
+import re
+from datetime import date
+
+from django.apps import apps
+
+from ledger.selectors.totals import ZERO, flow_by_category, flow_by_project, fund_totals, income_by_channel
+
+FIGURE_LABELS = {
+    "raised": "募集（捐赠收入）",
+    "approved": "批准资助",
+    "disbursed": "已拨付",
+    "payable": "应付未付（批准 − 拨付，年末余额）",
+    "refunded": "捐赠退款",
+    "fees": "支付手续费",
+}
+
+
+def year_figures(*, year: int) -> dict:
+    """Everything the annual report computes from the ledger for one year.
+
+    Flows are the year's own; payable is the balance at the year's end.
+    """
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    flows = fund_totals(start=start, end=end)
+    flows["payable"] = fund_totals(on_or_before=end)["payable"]
+    return {
+        "year": year,
+        "totals": flows,
+        "by_category": flow_by_category(start=start, end=end),
+        "by_project": flow_by_project(start=start, end=end),
+        "income_by_channel": income_by_channel(start=start, end=end),
+    }
+
+
+SPENDING_RANGE_KEY = re.compile(r"^project_spending_(\d{4})_(\d{4})$")
+CATEGORY_KEY = re.compile(r"^invested_([a-z0-9_]+)$")
+YEAR_TOTAL_KEYS = {"raised": "raised", "approved_amount": "approved", "approved": "approved",
+                   "disbursed": "disbursed", "refunded": "refunded"}
+YEAR_END_KEYS = {"payable_unpaid", "payable"}
+
+
+def _category_names_by_slug(slugs):
+    # Resolved through the app registry: the content app depends on the ledger, not the reverse.
+    if not slugs or not apps.is_installed("cms_pages"):
+        return {}
+    category = apps.get_model("cms_pages", "Category")
+    return dict(category.objects.filter(slug__in=slugs).values_list("slug", "name"))
+
+
+def computed_figures(*, year: int, keys) -> dict:
+    """The ledger's value for each published figure key it knows how to compute.
+
+    raised/approved_amount/disbursed/refunded: that year's flow; payable_unpaid: the balance
+    at the year's end; project_spending_YYYY_YYYY: disbursed over those years;
+    invested-<category slug>: approved that year in that category. Other keys are absent.
+    """
+    # Published keys may be written with hyphens (approved-amount) or underscores.
+    originals = list(keys)
+    keys = [key.replace("-", "_") for key in originals]
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    result = {}
+    if any(key in YEAR_TOTAL_KEYS for key in keys):
+        totals = fund_totals(start=start, end=end)
+        result.update({key: totals[YEAR_TOTAL_KEYS[key]] for key in keys if key in YEAR_TOTAL_KEYS})
+    if any(key in YEAR_END_KEYS for key in keys):
+        payable = fund_totals(on_or_before=end)["payable"]
+        result.update({key: payable for key in keys if key in YEAR_END_KEYS})
+    for key in keys:
+        match = SPENDING_RANGE_KEY.match(key)
+        if match:
+            first, last = int(match[1]), int(match[2])
+            result[key] = fund_totals(start=date(first, 1, 1), end=date(last, 12, 31))["disbursed"]
+    slugs = {match[1].replace("_", "-"): key for key in keys if (match := CATEGORY_KEY.match(key))}
+    names = _category_names_by_slug(list(slugs))
+    if names:
+        by_name = {row["category"]: row["approved"] for row in flow_by_category(start=start, end=end)}
+        for slug, name in names.items():
+            result[slugs[slug]] = by_name.get(name, ZERO)
+    return {original: result[key] for original, key in zip(originals, keys, strict=True) if key in result}

@@ -1,0 +1,196 @@
+"""Money totals and flows from the ledger, all computed by the database."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, ExtractYear
+
+from ledger.models import EntryKind, LedgerEntry
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+# The ORM path from an entry to its project's category (ProjectPage is a child table of Page).
+CATEGORY_NAME_PATH = "project__projectpage__category__name"
+CATEGORY_SLUG_PATH = "project__projectpage__category__slug"
+UNCATEGORISED = "未分类"
+
+FLOW_KINDS = {
+    "raised": EntryKind.DONATION,
+    "approved": EntryKind.GRANT_APPROVAL,
+    "disbursed": EntryKind.DISBURSEMENT,
+    "refunded": EntryKind.REFUND,
+    "fees": EntryKind.FEE,
+}
+
+
+def effect(kind):
+    """An entry's contribution to the total of ``kind``: its amount, or minus it for a reversal."""
+    return Case(
+        When(kind=kind, then=F("amount")),
+        When(kind=EntryKind.CORRECTION, reverses__kind=kind, then=-F("amount")),
+        default=Value(ZERO),
+        output_field=MONEY,
+    )
+
+
+def _flow_aggregates(extra_filter=None):
+    aggregates = {}
+    for name, kind in FLOW_KINDS.items():
+        expression = effect(kind)
+        aggregates[name] = Coalesce(
+            Sum(expression, filter=extra_filter) if extra_filter is not None else Sum(expression),
+            Value(ZERO), output_field=MONEY,
+        )
+    return aggregates
+
+
+def _money(row):
+    """Amounts to the fen: SQLite hands back sums without their trailing zeros."""
+    for key, value in row.items():
+        if isinstance(value, Decimal):
+            row[key] = value.quantize(CENT)
+    return row
+
+
+def _with_payable(row):
+    row["payable"] = row["approved"] - row["disbursed"]
+    return _money(row)
+
+
+def fund_totals(*, on_or_before: date | None = None, start: date | None = None, end: date | None = None) -> dict:
+    """raised, approved, disbursed, refunded, fees and payable over a date range (one query)."""
+    entries = LedgerEntry.objects.all()
+    if start:
+        entries = entries.filter(occurred_on__gte=start)
+    if end or on_or_before:
+        entries = entries.filter(occurred_on__lte=end or on_or_before)
+    return _with_payable(entries.aggregate(**_flow_aggregates()))
+
+
+def project_totals(*, project_id: int) -> dict:
+    """A project's approved, disbursed, payable (approved − disbursed) and disbursement count, in one query."""
+    return _with_payable(LedgerEntry.objects.filter(project_id=project_id).aggregate(
+        **_flow_aggregates(), disbursement_count=Count("id", filter=Q(kind=EntryKind.DISBURSEMENT)),
+    ))
+
+
+def pool_remaining(*, project_id: int | None) -> Decimal:
+    """What remains to disburse of a project's approvals (or of the fund-level approvals)."""
+    totals = LedgerEntry.objects.filter(project_id=project_id).aggregate(
+        approved=Coalesce(Sum(effect(EntryKind.GRANT_APPROVAL)), Value(ZERO), output_field=MONEY),
+        disbursed=Coalesce(Sum(effect(EntryKind.DISBURSEMENT)), Value(ZERO), output_field=MONEY),
+    )
+    return (totals["approved"] - totals["disbursed"]).quantize(CENT)
+
+
+def source_total(*, kind: str, source: str, source_refs) -> Decimal:
+    """The net ledger total of ``kind`` for entries posted from ``source`` with these refs.
+
+    ``source_refs`` may be a list or a queryset of strings (``values("order_no")``); the sum
+    runs in the database either way, and reversals of those entries count negatively.
+    """
+    total = LedgerEntry.objects.filter(
+        Q(kind=kind, source=source, source_ref__in=source_refs)
+        | Q(kind=EntryKind.CORRECTION, reverses__kind=kind, reverses__source=source,
+            reverses__source_ref__in=source_refs)
+    ).aggregate(total=Coalesce(Sum(effect(kind)), Value(ZERO), output_field=MONEY))["total"]
+    return total.quantize(CENT)
+
+
+def flow_by_year() -> list[dict]:
+    """Per calendar year: raised, approved, disbursed, refunded, fees, and payable at year end.
+
+    Flows come from one GROUP BY query; payable is the running balance approved − disbursed
+    up to each year's end, summed by the database with one filtered aggregate per year.
+    """
+    rows = list(
+        LedgerEntry.objects.annotate(year=ExtractYear("occurred_on"))
+        .values("year").order_by("year").annotate(**_flow_aggregates())
+    )
+    if not rows:
+        return []
+    balances = LedgerEntry.objects.aggregate(**{
+        f"y{row['year']}": Coalesce(
+            Sum(effect(EntryKind.GRANT_APPROVAL) - effect(EntryKind.DISBURSEMENT),
+                filter=Q(occurred_on__lte=date(row["year"], 12, 31))),
+            Value(ZERO), output_field=MONEY,
+        )
+        for row in rows
+    })
+    for row in rows:
+        row["payable"] = balances[f"y{row['year']}"]
+        _money(row)
+    return rows
+
+
+def flow_by_category(*, start: date | None = None, end: date | None = None) -> list[dict]:
+    """Approved, disbursed, payable by category: a project's category, else the entry's label."""
+    entries = LedgerEntry.objects.all()
+    if start:
+        entries = entries.filter(occurred_on__gte=start)
+    if end:
+        entries = entries.filter(occurred_on__lte=end)
+    rows = (
+        entries.annotate(category=Coalesce(CATEGORY_NAME_PATH, "category_label"))
+        .values("category").order_by("category")
+        .annotate(**_flow_aggregates())
+        .filter(Q(approved__gt=0) | Q(disbursed__gt=0))
+    )
+    result = []
+    for row in rows:
+        row = _with_payable(row)
+        row["category"] = row["category"] or UNCATEGORISED
+        result.append(row)
+    return result
+
+
+def flow_by_project(*, start: date | None = None, end: date | None = None) -> list[dict]:
+    """Approved, disbursed, payable per project page (entries without a project are left out)."""
+    entries = LedgerEntry.objects.filter(project__isnull=False)
+    if start:
+        entries = entries.filter(occurred_on__gte=start)
+    if end:
+        entries = entries.filter(occurred_on__lte=end)
+    rows = (
+        entries.values("project_id", "project__title", "project__url_path")
+        .order_by("project__title")
+        .annotate(**_flow_aggregates())
+    )
+    return [_with_payable(row) for row in rows]
+
+
+def income_by_channel(*, start: date | None = None, end: date | None = None) -> list[dict]:
+    """Donations received by channel (the posting source), net of their reversals."""
+    entries = LedgerEntry.objects.filter(
+        Q(kind=EntryKind.DONATION) | Q(kind=EntryKind.CORRECTION, reverses__kind=EntryKind.DONATION)
+    )
+    if start:
+        entries = entries.filter(occurred_on__gte=start)
+    if end:
+        entries = entries.filter(occurred_on__lte=end)
+    rows = (
+        entries.annotate(channel=Coalesce("reverses__source", "source"))
+        .values("channel").order_by("channel")
+        .annotate(amount=Sum(effect(EntryKind.DONATION)), entries=Count("id"))
+    )
+    return [_money(row) for row in rows]
+
+
+def project_approvals(*, project_id: int, limit: int | None = None):
+    """A project's grant approvals with any reversal, newest first (one query)."""
+    entries = (
+        LedgerEntry.objects.filter(project_id=project_id, kind=EntryKind.GRANT_APPROVAL)
+        .select_related("reversed_by").order_by("-occurred_on", "-id")
+    )
+    return entries[:limit] if limit else entries
+
+
+def project_disbursements(*, project_id: int, limit: int | None = None):
+    """A project's disbursements with their vouchers, newest first (one query)."""
+    entries = (
+        LedgerEntry.objects.filter(project_id=project_id, kind=EntryKind.DISBURSEMENT)
+        .select_related("reversed_by").order_by("-occurred_on", "-id")
+    )
+    return entries[:limit] if limit else entries
