@@ -12,6 +12,7 @@ from wagtail.models import Page
 from ledger.hashing import GENESIS_HASH, entry_digest, entry_record_dict
 from ledger.models import ChainHead, EntryKind, LedgerEntry
 from ledger.selectors import pool_remaining
+from ledger.services.log import log_extend
 from ledger.services.vouchers import voucher_seal
 
 # The page type a ledger entry's project must be; named by label so ledger never imports cms_pages.
@@ -162,4 +163,6 @@ def entry_record(
     entry.entry_hash = entry_digest(entry_record_dict(entry))
     entry.save()
     ChainHead.objects.filter(pk=head.pk).update(last_id=entry.id, last_hash=entry.entry_hash)
+    head.last_id, head.last_hash = entry.id, entry.entry_hash
+    log_extend(head)
     return entry
