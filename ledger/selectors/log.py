@@ -11,6 +11,7 @@ from ledger.verify_log import leaf_hash
 
 __all__ = [
     "consistency_proof", "entry_leaf", "head_at", "head_json", "inclusion_proof", "latest_head", "log_nodes",
+    "published_heads",
     "log_root", "log_size",
 ]
 
@@ -84,3 +85,11 @@ def entry_leaf(entry_id: int) -> dict | None:
         return None
     data = canonical_bytes(hashed_record(dict(zip(COLUMNS, row, strict=True))))
     return {"index": entry_id - 1, "data": data.decode("utf-8"), "leaf_hash": leaf_hash(data).hex()}
+
+
+def published_heads(*, before: int | None = None, limit: int = 100) -> list:
+    """Heads as they were published, newest first; ``before`` pages back by size."""
+    heads = TreeHead.objects.order_by("-size")
+    if before is not None:
+        heads = heads.filter(size__lt=before)
+    return list(heads[:limit])
