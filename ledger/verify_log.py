@@ -105,6 +105,18 @@ def head_message(origin: str, size: int, root_hash_hex: str, timestamp: str) -> 
     return f"{HEAD_PREFIX}\n{origin}\n{int(size)}\n{root_hash_hex}\n{timestamp}\n".encode()
 
 
+COSIGNATURE_PREFIX = "fund-ledger-cosignature/v1"
+
+
+def cosignature_message(witness: str, cosigned_at: str, head: dict) -> bytes:
+    """The bytes a witness signs to vouch for a head it checked: its name, when, then the head itself."""
+    for line in (witness, cosigned_at):
+        if "\n" in line:
+            raise ValueError("a cosignature field cannot contain a line break")
+    signed = head_message(head["origin"], head["size"], head["root_hash"], head["timestamp"])
+    return f"{COSIGNATURE_PREFIX}\n{witness}\n{cosigned_at}\n".encode() + signed
+
+
 def key_id(public_key: bytes) -> str:
     """A short name for a public key: the first 16 hex digits of SHA-256 over a tagged copy."""
     return hashlib.sha256(KEY_PREFIX + public_key).hexdigest()[:16]
