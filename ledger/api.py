@@ -5,6 +5,7 @@ signatures base64. The OpenAPI document is /fund/log/openapi.json, read at /fund
 """
 
 import functools
+import json
 import time
 from typing import Annotated
 
@@ -261,6 +262,13 @@ def cosignature_guard(view):
             return JsonResponse({"detail": "提交过于频繁，请稍后再试。"}, status=429)
         if len(request.body) > COSIGNATURE_MAX_BYTES:
             return JsonResponse({"detail": f"请求正文过大（最多 {COSIGNATURE_MAX_BYTES} 字节）。"}, status=413)
+        # Parsed here first so that a broken body gets a Chinese answer, not the framework's English one.
+        try:
+            parsed = json.loads(request.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return JsonResponse({"detail": "请求正文不是有效的 JSON（UTF-8）。"}, status=400)
+        if not isinstance(parsed, dict):
+            return JsonResponse({"detail": "请求正文应为 JSON 对象。"}, status=400)
         return view(request, *args, **kwargs)
 
     return guarded
