@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -486,6 +486,7 @@ def test_finance_registers_and_deactivates_a_witness_and_every_change_is_logged(
     assert client.get(f"/admin/ledger_witnesses/history/{registered.pk}/").status_code == 200
     assert client.get(f"/admin/ledger_witnesses/delete/{registered.pk}/").status_code == 404
     assert client.get("/admin/ledger_cosignatures/").status_code == 200
+    assert not Permission.objects.filter(codename__in=["delete_witness", "change_cosignature"]).exists()
 
 
 @pytest.mark.parametrize("public_key, message", [
