@@ -579,7 +579,7 @@ def _head_summary(head: dict) -> str:
 
 def _evidence(pairs) -> None:
     for a, b in pairs:
-        print("  证据：同一规模、两个根哈希、都由基金签署 (evidence: one size, two roots, both signed):")
+        print("  证据：两个都由基金签署的树头 (evidence: two heads, both signed by the fund):")
         print("  " + json.dumps(a, ensure_ascii=False, sort_keys=True))
         print("  " + json.dumps(b, ensure_ascii=False, sort_keys=True))
 
@@ -709,13 +709,19 @@ def check_site(base_url: str, public_key: bytes, *, state_path: str | None = Non
             if earlier["size"] < size:
                 body = get("proof/consistency", first=earlier["size"], second=size)
                 found = consistency_problems(body, public_key, first=earlier["size"], second=size)
-                problems += found
                 if not found:
                     heads += [body["first_head"], body["second_head"]]
-                    if body["first_head"]["root_hash"] == earlier["root_hash"]:
-                        _say(True, f"日志是上次所见规模 {earlier['size']} 的延续 (consistent with the head seen before)")
-                else:
+                    # The proof must join the head remembered to the head seen now, not merely the
+                    # two heads the answer itself carries.
+                    if not verify_consistency(earlier["size"], size, _proof_hashes(body["proof"]),
+                                              bytes.fromhex(earlier["root_hash"]), bytes.fromhex(latest["root_hash"])):
+                        found.append(f"一致性证明不成立：现在的日志不是上次所见规模 {earlier['size']} 的延续"
+                                     " (the log now does not extend the head seen before)")
+                problems += found
+                if found:
                     _evidence([(earlier, latest)])
+                else:
+                    _say(True, f"日志是上次所见规模 {earlier['size']} 的延续 (consistent with the head seen before)")
     pairs = split_views(heads, public_key)
     if pairs:
         problems.append("分叉视图：同一规模有两个都经签名的不同根哈希 (split view: two signed roots for one size)")
@@ -741,11 +747,12 @@ def main(argv=None) -> int:
         description="核验基金资金账本的透明日志（签名树头、包含证明、一致性证明）。"
                     " Check the fund ledger's transparency log. 退出码 (exit code): 0 通过, 1 发现问题, 2 用法或网络错误。",
     )
-    parser.add_argument("--timeout", type=float, default=TIMEOUT, help="每个请求的超时秒数 (seconds per request)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--timeout", type=float, default=TIMEOUT, help="每个请求的超时秒数 (seconds per request)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     def add(name, function, help_text, source_help):
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
         sub.add_argument("source", help=source_help)
         sub.add_argument("--key", required=True, help="基金的 Ed25519 公钥，base64 (the fund's public key)")
         sub.set_defaults(run=function)
@@ -756,7 +763,7 @@ def main(argv=None) -> int:
         "文件或网址，如 …/fund/log/proof/inclusion?entry=12")
     add("consistency", command_consistency, "核验一致性证明 (check a consistency proof)",
         "文件或网址，如 …/fund/log/proof/consistency?first=10")
-    site = commands.add_parser("check-site", help="核验一个运行中的网站 (check a live site)",
+    site = commands.add_parser("check-site", help="核验一个运行中的网站 (check a live site)", parents=[common],
                                description="取公钥、最新树头、抽样包含证明，并与上次所见树头做一致性核验。")
     site.add_argument("base_url", help="网站地址，如 https://example.org")
     site.add_argument("--key", required=True, help="基金的 Ed25519 公钥，base64")
@@ -764,6 +771,7 @@ def main(argv=None) -> int:
     site.add_argument("--sample", type=int, default=8, help="抽查的记录数，总含首条和末条 (entries to sample)")
     site.set_defaults(run=command_check_site)
     ledger = commands.add_parser("ledger", help="用完整账本下载重算根哈希 (recompute the root from ledger.json)",
+                                 parents=[common],
                                  description="由 /fund/ledger.json 的每条记录重算叶子和根哈希，与同规模的签名树头比对。")
     ledger.add_argument("ledger", help="ledger.json 的文件或网址")
     ledger.add_argument("--head", required=True, help="同规模签名树头的文件或网址，如 …/fund/log/heads/N")

@@ -7,8 +7,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ledger.verify_log import _ed25519_verify_pure as verify_pure
 from ledger.verify_log import _L, _P, ed25519_public_key, ed25519_sign, ed25519_verify
+from ledger.verify_log import _ed25519_verify_pure as verify_pure
 
 # RFC 8032 §7.1: TEST 1, 2, 3 and SHA(abc) (secret seed, public key, message, signature).
 RFC_VECTORS = [

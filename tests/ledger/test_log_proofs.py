@@ -48,6 +48,10 @@ def _fetch(size):
     return lambda keys: {key: store[key] for key in keys if key in store}
 
 
+def _lookup(store):
+    return lambda keys: {key: store[key] for key in keys if key in store}
+
+
 def _flip(value: bytes) -> bytes:
     return bytes([value[0] ^ 1]) + value[1:]
 
@@ -142,9 +146,8 @@ def test_a_changed_leaf_makes_every_later_tree_inconsistent_with_the_earlier_one
     for k in (0, 5, 31, 63):
         forked = list(LEAVES)
         forked[k] = leaf_hash(DATA[k] + b"!")
-        store: dict = {}
-        store.update(merkle.append_nodes(0, forked, lambda keys: {x: store[x] for x in keys if x in store}))
-        fetch = lambda keys: {x: store[x] for x in keys if x in store}  # noqa: E731
+        store = merkle.append_nodes(0, forked, dict)  # from size 0 nothing is read from the store
+        fetch = _lookup(store)
         for first in range(k + 1, MAX):
             proof = merkle.consistency_proof(first, MAX, fetch)
             # Consistent with the fork's own past, never with the past the public saw.
