@@ -589,9 +589,22 @@ def command_head(args) -> int:
     return _report(head_problems(head, _public_key(args.key)), f"签名树头有效 (signed head checks): {_head_summary(head)}")
 
 
+def _asked(source: str, *names: str) -> list:
+    """The integers a proof address asked for (…?entry=12&size=40), which the answer must be about."""
+    from urllib.parse import parse_qs, urlsplit
+
+    query = parse_qs(urlsplit(source).query) if _is_url(source) else {}
+    values = []
+    for name in names:
+        given = query.get(name, [""])[-1]
+        values.append(int(given) if given.isascii() and given.isdigit() else None)
+    return values
+
+
 def command_inclusion(args) -> int:
     body = fetch_json(args.source, args.timeout)
-    problems = inclusion_problems(body, _public_key(args.key))
+    entry, size = _asked(args.source, "entry", "size")
+    problems = inclusion_problems(body, _public_key(args.key), entry=entry, size=size)
     if problems:
         return _report(problems, "")
     leaf = body["leaf"]
@@ -600,7 +613,8 @@ def command_inclusion(args) -> int:
 
 def command_consistency(args) -> int:
     body = fetch_json(args.source, args.timeout)
-    problems = consistency_problems(body, _public_key(args.key))
+    first, second = _asked(args.source, "first", "second")
+    problems = consistency_problems(body, _public_key(args.key), first=first, second=second)
     if problems:
         return _report(problems, "")
     return _report([], f"规模 {body['second_head']['size']} 的日志是规模 {body['first_head']['size']} 的延续"

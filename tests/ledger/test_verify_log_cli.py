@@ -375,3 +375,27 @@ def test_main_answers_usage_errors_with_exit_code_2(capsys):
     assert exit_info.value.code == 2
     assert main(["head", "/nonexistent/head.json", "--key", base64.b64encode(bytes(32)).decode()]) == 2
     assert main(["check-site", "ftp://example.org", "--key", "abc"]) == 2
+
+
+class LyingSite(ForkSite):
+    """Honest proofs, but about another entry than the one asked for."""
+
+    def answer(self, path, query):
+        if path == "/fund/log/proof/inclusion" and int(query["entry"]) < len(self.entries):
+            query = {**query, "entry": str(int(query["entry"]) + 1)}
+        return super().answer(path, query)
+
+
+def test_an_answer_about_another_entry_than_asked_is_refused(live_server, verifier, key):
+    _entries(5)
+    entries = _rechain(_download(live_server)["entries"])
+    liar = LyingSite(entries, _get(f"{live_server.url}/fund/log/key")["origin"])
+    try:
+        code, out = verifier("inclusion", f"{liar.url}/fund/log/proof/inclusion?entry=2&size=5", "--key", key)
+        assert code == 1 and "回答的是叶子 2" in out, out
+        # Saved to a file, the answer is a valid proof for the entry it names.
+        assert verifier("inclusion", f"{liar.url}/fund/log/proof/inclusion?entry=5&size=5", "--key", key)[0] == 0
+        code, out = verifier("check-site", liar.url, "--key", key)
+        assert code == 1 and "记录 1: 要的是第 1 条记录" in out, out
+    finally:
+        liar.close()
