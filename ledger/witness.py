@@ -13,8 +13,7 @@ view), and writes the evidence, signed by the fund's own key, to its state direc
         --key witness.key --state ~/.fund-witness --post
     python3 witness.py compare ~/.fund-witness other-witness/heads.json
 
-Standard library only, plus verify_log.py beside this file (download both from /fund/log/); with a
-verify_log.py that cannot sign yet, the ``cryptography`` package signs instead.
+Standard library only, plus verify_log.py beside this file (download both from /fund/log/).
 The state directory holds heads.json: every head this witness has seen, by size, and what it co-signed.
 """
 
@@ -51,35 +50,10 @@ class Trouble(Exception):
     """Not a refusal of the log, but the run could not complete (network, files, arguments)."""
 
 
-# --- Ed25519 signing: one place picks the implementation ------------------------------------------
+# --- Ed25519 signing: verify_log.py's own RFC 8032 code, so a witness needs nothing installed -----------
 
-
-def _ed25519():
-    """(public key of a 32-byte seed, signature of a message with it).
-
-    verify_log.py's own pure-Python Ed25519 when it has one (so a witness needs nothing installed),
-    else the ``cryptography`` package.
-    """
-    if hasattr(verify_log, "ed25519_sign") and hasattr(verify_log, "ed25519_public_key"):
-        return verify_log.ed25519_public_key, verify_log.ed25519_sign
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    def public_key(seed):
-        return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-
-    def sign(seed, message):
-        return Ed25519PrivateKey.from_private_bytes(seed).sign(message)
-
-    return public_key, sign
-
-
-def ed25519_public_key(seed: bytes) -> bytes:
-    return _ed25519()[0](seed)
-
-
-def ed25519_sign(seed: bytes, message: bytes) -> bytes:
-    return _ed25519()[1](seed, message)
+ed25519_public_key = verify_log.ed25519_public_key
+ed25519_sign = verify_log.ed25519_sign
 
 
 # --- small helpers --------------------------------------------------------------------------------

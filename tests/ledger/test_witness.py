@@ -42,8 +42,9 @@ def install(tmp_path) -> Path:
 
 
 def run(script, *args, cwd):
+    """The command as a witness runs it: -S leaves out site-packages, so only the standard library is there."""
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")}
-    return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=120,
+    return subprocess.run([sys.executable, "-S", str(script), *args], capture_output=True, text=True, timeout=120,
                           cwd=cwd, env=env)
 
 
