@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -220,14 +220,34 @@ def _receipt_allocate(donation) -> Receipt:
     because its counter moves in the same transaction as the receipt it numbers.
     """
     year = timezone.localtime(donation.paid_at).year
+    stripe, serial = _stripe_next(year)
+    return Receipt.objects.create(
+        donation=donation, year=year, stripe=stripe, serial=serial,
+        number=receipt_number(year=year, stripe=stripe, serial=serial),
+        token=secrets.token_urlsafe(32), issued_at=timezone.now(),
+    )
+
+
+STRIPE_NEXT_SQL = """
+UPDATE donations_receiptstripe SET last_serial = last_serial + 1
+WHERE id = (SELECT id FROM donations_receiptstripe WHERE year = %s ORDER BY stripe LIMIT 1 FOR UPDATE SKIP LOCKED)
+RETURNING stripe, last_serial
+"""
+
+
+def _stripe_next(year) -> tuple[int, int]:
+    """(stripe, serial): the taken stripe's counter moved on by one, under its row lock."""
+    if connection.vendor == "postgresql":
+        # The common case in one statement: a free stripe exists and is taken and moved at once.
+        with connection.cursor() as cursor:
+            cursor.execute(STRIPE_NEXT_SQL, [year])
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0], row[1]
     counter = _stripe_take(year)
     counter.last_serial += 1
     ReceiptStripe.objects.filter(pk=counter.pk).update(last_serial=counter.last_serial)
-    return Receipt.objects.create(
-        donation=donation, year=year, stripe=counter.stripe, serial=counter.last_serial,
-        number=receipt_number(year=year, stripe=counter.stripe, serial=counter.last_serial),
-        token=secrets.token_urlsafe(32), issued_at=timezone.now(),
-    )
+    return counter.stripe, counter.last_serial
 
 
 def _stripe_take(year):

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ledger.models import EntryKind, LedgerEntry, PendingEntry
+from ledger.models import EntryKind, FlowRow, LedgerEntry, PendingEntry
 from ledger.services.entries import (
     _clean_amount,
     _clean_project,
@@ -49,10 +49,13 @@ def entry_enqueue(
     if not source_ref:
         raise ValidationError({"source_ref": "排队入账的记录必须有来源编号，才能保证只入账一次。"})
     project_id = _clean_project(project_id)
-    known = PendingEntry.objects.filter(kind=kind, source=source, source_ref=source_ref).first()
-    if known is None:
-        known = LedgerEntry.objects.filter(kind=kind, source=source, source_ref=source_ref).first()
-    if known is not None:
+    # One lookup covers both: the view holds every entry and every record not yet sequenced.
+    seen = FlowRow.objects.filter(kind=kind, source=source, source_ref=source_ref).values_list("id", flat=True)[:1]
+    if seen:
+        row_id = seen[0]
+        known = PendingEntry.objects.get(pk=-row_id) if row_id < 0 else LedgerEntry.objects.get(pk=row_id)
+        if isinstance(known, LedgerEntry) and hasattr(known, "pending"):
+            known = known.pending  # the ref was queued, then sequenced: hand back its trace
         if known.amount != amount:
             raise ValidationError({
                 "source_ref": f"{source}/{source_ref} 已登记为 {known.amount} 元，与本次 {amount} 元不符。"
