@@ -1,11 +1,11 @@
 """Ledger models; import from here."""
 
 from ledger.models.entries import ChainHead, EntryKind, LedgerEntry, LedgerImmutableError
+from ledger.models.log import LogNode, TreeHead
 from ledger.models.pending import FlowRow, PendingEntry
 from ledger.models.vouchers import FINANCE_GROUP, VOUCHER_COLLECTION, VoucherFrozenError, VoucherSeal
 
 __all__ = [
     "FINANCE_GROUP", "VOUCHER_COLLECTION", "ChainHead", "EntryKind", "FlowRow", "LedgerEntry", "LedgerImmutableError",
-    "PendingEntry",
-    "VoucherFrozenError", "VoucherSeal",
+    "LogNode", "PendingEntry", "TreeHead", "VoucherFrozenError", "VoucherSeal",
 ]

@@ -60,7 +60,7 @@ def drop_view_and_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0008_refuse_truncate'),
+        ('ledger', '0009_transparency_log'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
