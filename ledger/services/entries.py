@@ -16,8 +16,8 @@ from ledger.selectors import pool_remaining
 from ledger.services.log import log_extend
 from ledger.services.vouchers import voucher_seal
 
-# The page type a ledger entry's project must be; named by label so ledger never imports cms_pages.
 logger = logging.getLogger(__name__)
+# The page type a ledger entry's project must be; named by label so ledger never imports cms_pages.
 PROJECT_PAGE_MODEL = "cms_pages.ProjectPage"
 MAX_AMOUNT = Decimal("999999999999.99")
 CENT = Decimal("0.01")
