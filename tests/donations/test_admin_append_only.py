@@ -27,6 +27,7 @@ from donations.models import (
 )
 from donations.models.guards import FrozenFieldError
 from ledger.models import LedgerEntry
+from ledger.services import sequence_pending
 from ledger.viewsets import AppendOnlyViewSet
 from tests.donations.conftest import make_donation, post_alipay
 
@@ -76,6 +77,7 @@ def records(client, wagtail_base, campaign, alipay_notification):
     """A paid 10.00 gift with its notification, ledger entry, receipt and event; a refund and a reconciliation run."""
     donation = make_donation(campaign, amount="10.00", donor_name="王五")
     post_alipay(client, alipay_notification(donation))
+    sequence_pending()
     donation.refresh_from_db()
     refund = Refund.objects.create(donation=donation, out_request_no=f"{donation.out_trade_no}R1",
                                    amount=Decimal("1.00"), reason="测试", status="failed", error="测试")
