@@ -4,6 +4,7 @@ import base64
 import logging
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, OuterRef
 from django.utils import timezone
 
 from donations.gateways import gateway_get
@@ -12,6 +13,7 @@ from donations.gateways.base import (
     VerificationError,
 )
 from donations.models import (
+    CampaignPage,
     Donation,
     DonationStatus,
     Gateway,
@@ -145,6 +147,13 @@ def notification_store(*, gateway: str, headers: dict, body: bytes | str, remote
         text, encoding = None, "base64"
     if text is None or not _keepable(text):
         text, encoding = base64.b64encode(raw).decode("ascii"), "base64"
+    notification = GatewayNotification(
+        gateway=gateway, headers={str(k): _header_kept(v) for k, v in headers.items()}, body=text,
+        body_encoding=encoding, remote_addr=remote_addr,
+    )
+    if connection.vendor == "postgresql" and connection.get_autocommit():
+        _insert_unflushed(notification)
+        return notification
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Not worth a disk flush of its own: the next durable commit (the settlement, or the
@@ -152,10 +161,29 @@ def notification_store(*, gateway: str, headers: dict, body: bytes | str, remote
             # acknowledged, so a crash in between only means the gateway delivers it again.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        return GatewayNotification.objects.create(
-            gateway=gateway, headers={str(k): _header_kept(v) for k, v in headers.items()}, body=text,
-            body_encoding=encoding, remote_addr=remote_addr,
+        notification.save(force_insert=True)
+    return notification
+
+
+def _insert_unflushed(notification):
+    """The INSERT Django would send, as one statement that is its own transaction, committed without a flush.
+
+    One round trip instead of four (BEGIN, SET LOCAL, INSERT, COMMIT); why no flush is needed is said above.
+    Each field's value is prepared by the field itself, exactly as Model.save would prepare it.
+    """
+    fields = [f for f in notification._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(notification, add=True), connection) for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(notification._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {', '.join(['%s'] * len(fields))} "  # noqa: S608 (our names)
+            "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS local_setting RETURNING id",
+            values,
         )
+        notification.pk = cursor.fetchone()[0]
+    notification._state.adding, notification._state.db = False, connection.alias
+    notification._remember_frozen()
 
 
 def notification_refuse(*, notification: GatewayNotification, reason: str) -> None:
@@ -223,25 +251,31 @@ def _notification_apply(gateway, verified, notification):
     apply = APPLY.get(verified.event)
     if apply is None:
         return NotificationOutcome.IGNORED
-    with transaction.atomic():
-        # Lock the order row only (of=self); its campaign comes along in the same query.
-        donation = Donation.objects.select_related("campaign").select_for_update(of=("self",)).filter(
-            out_trade_no=verified.out_trade_no, gateway=verified.gateway
-        ).first()
-        if donation is None:
-            raise NotificationRejected(f"订单 {verified.out_trade_no!r} 不存在")
-        if verified.amount is None or verified.amount != donation.amount:
-            raise NotificationRejected(f"金额 {verified.amount} 与订单金额 {donation.amount} 不符")
-        try:
-            with transaction.atomic():
-                outcome = apply(donation, verified, notification)
-        except IntegrityError:
-            # A concurrent delivery got there first (unique trade number or receipt): the work is done once.
-            donation.refresh_from_db()
-            if verified.event == NotificationEvent.PAID and donation.is_paid:
-                outcome = NotificationOutcome.DUPLICATE
-            else:
-                raise
-        # The outcome commits with the work it describes: one durable commit per notification.
-        _finish(notification, outcome)
-        return outcome
+    try:
+        with transaction.atomic():
+            # Lock the order row only (of=self). Of its campaign, the same query reads just what the ledger
+            # record needs (title, project id) rather than the whole page: fewer queries, far fewer columns.
+            donation = Donation.objects.select_for_update(of=("self",)).filter(
+                out_trade_no=verified.out_trade_no, gateway=verified.gateway
+            ).annotate(
+                campaign_title=F("campaign__title"),
+                campaign_project_id=CampaignPage.project_id_of(OuterRef("campaign__path")),
+            ).first()
+            if donation is None:
+                raise NotificationRejected(f"订单 {verified.out_trade_no!r} 不存在")
+            if verified.amount is None or verified.amount != donation.amount:
+                raise NotificationRejected(f"金额 {verified.amount} 与订单金额 {donation.amount} 不符")
+            outcome = apply(donation, verified, notification)
+            # The outcome commits with the work it describes: one durable commit per notification.
+            _finish(notification, outcome)
+            return outcome
+    except IntegrityError:
+        # A concurrent delivery got there first (unique trade number or receipt): all of this attempt rolled
+        # back (no savepoint: it would cost two round trips on every notification), so look again afresh.
+        if verified.event != NotificationEvent.PAID:
+            raise
+        donation = Donation.objects.filter(out_trade_no=verified.out_trade_no, gateway=verified.gateway).first()
+        if donation is None or not donation.is_paid:
+            raise
+        _finish(notification, NotificationOutcome.DUPLICATE)
+        return NotificationOutcome.DUPLICATE

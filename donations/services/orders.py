@@ -199,11 +199,14 @@ def _post_donation_to_ledger(donation):
     """
     from ledger.services import entry_enqueue, entry_record
 
-    campaign = donation.campaign
+    if hasattr(donation, "campaign_title"):  # read with the order (see _notification_apply)
+        title, project_id = donation.campaign_title, donation.campaign_project_id
+    else:
+        title, project_id = donation.campaign.title, donation.campaign.project_id
     fields = dict(
         kind="donation", amount=donation.amount, occurred_on=timezone.localdate(donation.paid_at),
-        memo=f"{campaign.title}：{Gateway(donation.gateway).label}捐赠，订单 {donation.out_trade_no}",
-        project_id=campaign.project_id, source="donation", source_ref=donation.out_trade_no,
+        memo=f"{title}：{Gateway(donation.gateway).label}捐赠，订单 {donation.out_trade_no}",
+        project_id=project_id, source="donation", source_ref=donation.out_trade_no,
         recorded_by=donation.recorded_by,
     )
     if donation.voucher_id is not None or donation.gateway == Gateway.OFFLINE:
