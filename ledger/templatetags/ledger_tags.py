@@ -97,3 +97,20 @@ def annual_report_figures(page):
         "ledger_json": reverse("ledger:download", args=["json"]) + f"?year={year}",
         "ledger_csv": reverse("ledger:download", args=["csv"]) + f"?year={year}",
     }
+
+
+# The same escaping as Django's json_script: "<", ">" and "&" as \u escapes, so no value (a memo
+# holding "</script>") can end the data block early; the JSON it parses to is unchanged.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def proof_json(value):
+    """A proof as JSON for a ``<script type="application/json">`` data block (see includes/log_proof.html)."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils.safestring import mark_safe
+
+    text = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return mark_safe(text.translate(_JSON_SCRIPT_ESCAPES))  # noqa: S308 - escaped above, as json_script does
