@@ -123,6 +123,55 @@ def receipt_public_facts(*, receipt: Receipt) -> dict:
     }
 
 
+def _gift_entry_id(donation: Donation) -> int | None:
+    from ledger.selectors import entry_id_for_source
+
+    return entry_id_for_source(kind="donation", source="donation", source_ref=donation.out_trade_no)
+
+
+def gift_proof(*, donation: Donation) -> dict | None:
+    """The gift's place in the transparency log, for the pages that show one gift.
+
+    None for an unpaid order; {"state": "pending"} while its ledger entry waits to be appended;
+    else {"state": "in_log", "block": the proof block, "reversed_by": id of a correction or None,
+    "refunds": [{"amount", "entry_id", "url"}]} (each refund is an entry of its own, proved apart).
+    """
+    if not donation.is_paid:
+        return None
+    from ledger import selectors as ledger
+
+    entry_id = _gift_entry_id(donation)
+    block = ledger.inclusion_block(entry_id) if entry_id else None
+    if block is None:
+        return {"state": "pending"}
+    refunds = []
+    for refund in donation.refunds.filter(status=RefundStatus.SUCCEEDED).order_by("pk"):
+        refund_entry = ledger.entry_id_for_source(kind="refund", source="refund", source_ref=refund.out_request_no)
+        refunds.append({"amount": refund.amount, "entry_id": refund_entry,
+                        "url": ledger.inclusion_proof_path(refund_entry, block["data"]["head"]["size"])
+                        if refund_entry and refund_entry <= block["data"]["head"]["size"] else ""})
+    return {"state": "in_log", "block": block, "reversed_by": ledger.entry_reversed_by(entry_id), "refunds": refunds}
+
+
+def gift_log_facts(*, donation: Donation) -> dict | None:
+    """What a printed certificate cites: the leaf and the first signed head that included it (it never changes).
+
+    None while the entry is still waiting to be appended.
+    """
+    from ledger import selectors as ledger
+
+    entry_id = _gift_entry_id(donation) if donation.is_paid else None
+    head = ledger.entry_first_head(entry_id) if entry_id else None
+    if head is None:
+        return None
+    from django.urls import reverse
+
+    base = settings.SITE_BASE_URL.rstrip("/")
+    return {"entry_id": entry_id, "index": entry_id - 1, "head": head,
+            "proof_url": base + ledger.inclusion_proof_path(entry_id, head["size"]),
+            "verifier_url": base + reverse("ledger:verifier")}
+
+
 def receipt_pdf(*, receipt: Receipt) -> bytes:
     from django.urls import reverse
 
@@ -135,6 +184,7 @@ def receipt_pdf(*, receipt: Receipt) -> bytes:
         paid_at=donation.paid_at, campaign_title=donation.campaign.title,
         fundraiser_name=fundraiser["name"], fundraiser_uscc=fundraiser["uscc"],
         verify_url=settings.SITE_BASE_URL.rstrip("/") + reverse("donations:receipt_verify", args=[receipt.number]),
+        log_facts=gift_log_facts(donation=donation),
     )
 
 
