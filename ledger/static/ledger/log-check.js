@@ -16,7 +16,14 @@
   var HEAD_PREFIX = "fund-ledger-tree-head/v1";
   var KEY_PREFIX = "fund-ledger-key/v1\n";
   var HEX64 = /^[0-9a-f]{64}$/;
-  var encoder = new TextEncoder();
+  // TextEncoder is in every current browser; the fallback keeps an old in-app browser from failing silently.
+  var encoder = typeof TextEncoder === "function" ? new TextEncoder() : {
+    encode: function (text) {
+      var raw = unescape(encodeURIComponent(text)), out = new Uint8Array(raw.length);
+      for (var i = 0; i < raw.length; i++) { out[i] = raw.charCodeAt(i); }
+      return out;
+    },
+  };
 
   function Failure(message) { this.message = message; }
   function Unsupported(message) { this.message = message; }
