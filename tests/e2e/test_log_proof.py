@@ -9,6 +9,9 @@ checks every inclusion and consistency proof of a small log, against ledger/veri
 
 import json
 import re
+import shlex
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +20,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from ledger.signing import public_key_b64
 
 from .conftest import PHONE, save_screenshot
 from .test_csp import REPORT_VIOLATIONS
@@ -142,13 +147,23 @@ def test_the_certificate_page_checks_its_proof_in_the_browser_and_refuses_a_chan
 
 
 def test_a_browser_without_ed25519_checks_the_hashes_and_says_how_to_check_the_signature(receipt, live_site,
-                                                                                          phone_watched):
+                                                                                          phone_watched, tmp_path):
     context, page, problems = phone_watched
     context.add_init_script(NO_ED25519)
     page.goto(live_site + reverse("donations:receipt_verify", args=[receipt.number]))
     state, message = _check(page)
     assert state == "partial", message
-    assert "哈希证明已核验通过" in message and "不支持 Ed25519" in message and "verify_log.py" in message
+    assert "哈希证明已核验通过" in message and "不支持 Ed25519" in message
+    # The offline command for the same proof, runnable as shown.
+    assert f'python3 verify_log.py inclusion "{live_site}/fund/log/proof/inclusion?entry=' in message
+    assert f"--key {public_key_b64()}" in message
+    # ...and that command, run as shown, checks the proof with the downloadable verifier.
+    command = shlex.split(message[message.index("python3 verify_log.py"):])
+    verifier = tmp_path / "verify_log.py"  # alone in a folder, as a donor downloads it
+    verifier.write_bytes(page.request.get(live_site + reverse("ledger:verifier")).body())
+    result = subprocess.run([sys.executable, str(verifier), *command[2:]], capture_output=True, text=True, timeout=60,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
     save_screenshot(page, "receipt-verify-proof-no-ed25519-phone")
     assert problems == [], "\n".join(problems)
 

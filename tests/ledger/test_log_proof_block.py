@@ -73,7 +73,8 @@ def test_the_include_renders_the_contract_markup_and_escapes_every_value(post):
     hostile = '</script><script>alert("x")</script>&<!--'
     entry = post("donation", "5.00", memo=hostile, source="test", source_ref="H1")
     rendered = render_to_string("ledger/includes/log_proof.html", {"block": selectors.inclusion_block(entry.id)})
-    assert '<section class="log-proof" data-kind="inclusion" data-public-key="' + public_key_b64() + '">' in rendered
+    assert ('<section class="log-proof" data-kind="inclusion" data-public-key="' + public_key_b64()
+            + f'" data-proof-url="/fund/log/proof/inclusion?entry={entry.id}&amp;size={entry.id}">') in rendered
     assert '<button type="button" class="button log-proof-check">在浏览器中核验</button>' in rendered
     assert '<p class="log-proof-result" role="status"></p>' in rendered
     assert "<script>alert" not in rendered and "<!--" not in rendered.split("{% endcomment %}")[-1]

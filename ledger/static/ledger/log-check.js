@@ -208,7 +208,14 @@
     consistency: "哈希证明已核验通过：一致性证明成立。",
   };
   var NO_ED25519 = "但此浏览器（例如较旧的微信内置浏览器）不支持 Ed25519 签名核验，树头签名未能核验。" +
-    "请用较新的浏览器打开本页再试，或下载核验程序 verify_log.py（只需 Python 3），用本页的“证明原文（JSON）”和基金公钥离线核验签名。";
+    "请用较新的浏览器打开本页再试，或在电脑上下载核验程序 verify_log.py（只需 Python 3）并运行：";
+
+  // The command that checks the same proof offline, signature included.
+  function verifierCommand(section, kind, key) {
+    var link = section.getAttribute("data-proof-url");
+    var url = link ? new URL(link, window.location.href).href : "<证明原文（JSON）的地址>";
+    return "python3 verify_log.py " + kind + " \"" + url + "\" --key " + key;
+  }
 
   function show(section, state, message) {
     var result = section.querySelector(".log-proof-result");
@@ -235,7 +242,10 @@
     try {
       await signatures();
     } catch (e) {
-      if (e instanceof Unsupported) { return { state: "partial", message: HASHES_ONLY[kind] + NO_ED25519 }; }
+      if (e instanceof Unsupported) {
+        var command = verifierCommand(section, kind, section.getAttribute("data-public-key"));
+        return { state: "partial", message: HASHES_ONLY[kind] + NO_ED25519 + command };
+      }
       throw e;
     }
     return { state: "ok", message: SUCCESS[kind] };
