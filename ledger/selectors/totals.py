@@ -1,4 +1,10 @@
-"""Money totals and flows from the ledger, all computed by the database."""
+"""Money totals and flows from the ledger, all computed by the database.
+
+Totals read FlowRow, a view of every entry plus every record still queued for the chain
+(PendingEntry not yet sequenced), so a paid gift counts the moment its notification commits.
+Each total is one SQL statement, hence one snapshot: a record the sequencer moves from the queue
+into the chain meanwhile is counted once, never twice or not at all.
+"""
 
 from datetime import date
 from decimal import Decimal
@@ -6,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 
-from ledger.models import EntryKind, LedgerEntry
+from ledger.models import EntryKind, FlowRow, LedgerEntry
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Decimal("0.00")
@@ -61,7 +67,7 @@ def _with_payable(row):
 
 def fund_totals(*, on_or_before: date | None = None, start: date | None = None, end: date | None = None) -> dict:
     """raised, approved, disbursed, refunded, fees and payable over a date range (one query)."""
-    entries = LedgerEntry.objects.all()
+    entries = FlowRow.objects.all()
     if start:
         entries = entries.filter(occurred_on__gte=start)
     if end or on_or_before:
@@ -71,7 +77,7 @@ def fund_totals(*, on_or_before: date | None = None, start: date | None = None, 
 
 def project_totals(*, project_id: int) -> dict:
     """A project's approved, disbursed, payable (approved − disbursed) and disbursement count, in one query."""
-    return _with_payable(LedgerEntry.objects.filter(project_id=project_id).aggregate(
+    return _with_payable(FlowRow.objects.filter(project_id=project_id).aggregate(
         **_flow_aggregates(), disbursement_count=Count("id", filter=Q(kind=EntryKind.DISBURSEMENT)),
     ))
 
@@ -91,7 +97,7 @@ def source_total(*, kind: str, source: str, source_refs) -> Decimal:
     ``source_refs`` may be a list or a queryset of strings (``values("order_no")``); the sum
     runs in the database either way, and reversals of those entries count negatively.
     """
-    total = LedgerEntry.objects.filter(
+    total = FlowRow.objects.filter(
         Q(kind=kind, source=source, source_ref__in=source_refs)
         | Q(kind=EntryKind.CORRECTION, reverses__kind=kind, reverses__source=source,
             reverses__source_ref__in=source_refs)
@@ -102,32 +108,24 @@ def source_total(*, kind: str, source: str, source_refs) -> Decimal:
 def flow_by_year() -> list[dict]:
     """Per calendar year: raised, approved, disbursed, refunded, fees, and payable at year end.
 
-    Flows come from one GROUP BY query; payable is the running balance approved − disbursed
-    up to each year's end, summed by the database with one filtered aggregate per year.
+    One GROUP BY query. Payable at a year's end is approved − disbursed over every entry up to
+    that year, i.e. the running sum of the years' own approved − disbursed, added here exactly.
     """
     rows = list(
-        LedgerEntry.objects.annotate(year=ExtractYear("occurred_on"))
+        FlowRow.objects.annotate(year=ExtractYear("occurred_on"))
         .values("year").order_by("year").annotate(**_flow_aggregates())
     )
-    if not rows:
-        return []
-    balances = LedgerEntry.objects.aggregate(**{
-        f"y{row['year']}": Coalesce(
-            Sum(effect(EntryKind.GRANT_APPROVAL) - effect(EntryKind.DISBURSEMENT),
-                filter=Q(occurred_on__lte=date(row["year"], 12, 31))),
-            Value(ZERO), output_field=MONEY,
-        )
-        for row in rows
-    })
+    balance = ZERO
     for row in rows:
-        row["payable"] = balances[f"y{row['year']}"]
+        balance += row["approved"] - row["disbursed"]
+        row["payable"] = balance
         _money(row)
     return rows
 
 
 def flow_by_category(*, start: date | None = None, end: date | None = None) -> list[dict]:
     """Approved, disbursed, payable by category: a project's category, else the entry's label."""
-    entries = LedgerEntry.objects.all()
+    entries = FlowRow.objects.all()
     if start:
         entries = entries.filter(occurred_on__gte=start)
     if end:
@@ -148,7 +146,7 @@ def flow_by_category(*, start: date | None = None, end: date | None = None) -> l
 
 def flow_by_project(*, start: date | None = None, end: date | None = None) -> list[dict]:
     """Approved, disbursed, payable per project page (entries without a project are left out)."""
-    entries = LedgerEntry.objects.filter(project__isnull=False)
+    entries = FlowRow.objects.filter(project__isnull=False)
     if start:
         entries = entries.filter(occurred_on__gte=start)
     if end:
@@ -163,7 +161,7 @@ def flow_by_project(*, start: date | None = None, end: date | None = None) -> li
 
 def income_by_channel(*, start: date | None = None, end: date | None = None) -> list[dict]:
     """Donations received by channel (the posting source), net of their reversals."""
-    entries = LedgerEntry.objects.filter(
+    entries = FlowRow.objects.filter(
         Q(kind=EntryKind.DONATION) | Q(kind=EntryKind.CORRECTION, reverses__kind=EntryKind.DONATION)
     )
     if start:
