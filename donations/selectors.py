@@ -36,6 +36,7 @@ def campaign_for_project(project) -> CampaignPage | None:
 
 def campaign_totals(*, campaign: CampaignPage) -> dict:
     """Raised (paid less refunds, from the ledger), donor count, goal, progress and days left."""
+    from ledger.models import EntryKind, EntrySource
     from ledger.selectors import source_total
 
     orders = Donation.objects.filter(campaign=campaign, status__in=PAID_STATUSES)
@@ -43,8 +44,8 @@ def campaign_totals(*, campaign: CampaignPage) -> dict:
     refund_refs = Refund.objects.filter(donation__campaign=campaign, status=RefundStatus.SUCCEEDED).values(
         "out_request_no"
     )
-    donated = source_total(kind="donation", source="donation", source_refs=refs)
-    refunded = source_total(kind="refund", source="refund", source_refs=refund_refs)
+    donated = source_total(kind=EntryKind.DONATION, source=EntrySource.DONATION, source_refs=refs)
+    refunded = source_total(kind=EntryKind.REFUND, source=EntrySource.REFUND, source_refs=refund_refs)
     raised = donated - refunded
     donors = orders.exclude(status=DonationStatus.REFUNDED).count()
     progress = min(100, int(raised * 100 / campaign.goal)) if campaign.goal else 0

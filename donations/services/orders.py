@@ -190,13 +190,14 @@ def donation_start_payment(*, donation: Donation, client_ip: str = ""):
 
 
 def _post_donation_to_ledger(donation):
+    from ledger.models import EntryKind, EntrySource
     from ledger.services import entry_record
 
     campaign = donation.campaign
     entry_record(
-        kind="donation", amount=donation.amount, occurred_on=timezone.localdate(donation.paid_at),
+        kind=EntryKind.DONATION, amount=donation.amount, occurred_on=timezone.localdate(donation.paid_at),
         memo=f"{campaign.title}：{Gateway(donation.gateway).label}捐赠，订单 {donation.out_trade_no}",
-        project_id=campaign.project_id, source="donation", source_ref=donation.out_trade_no,
+        project_id=campaign.project_id, source=EntrySource.DONATION, source_ref=donation.out_trade_no,
         recorded_by=donation.recorded_by, voucher=donation.voucher,
     )
 

@@ -1,9 +1,9 @@
 """Ledger models; import from here."""
 
-from ledger.models.entries import ChainHead, EntryKind, LedgerEntry, LedgerImmutableError
+from ledger.models.entries import ChainHead, EntryKind, EntrySource, LedgerEntry, LedgerImmutableError
 from ledger.models.vouchers import FINANCE_GROUP, VOUCHER_COLLECTION, VoucherFrozenError, VoucherSeal
 
 __all__ = [
-    "FINANCE_GROUP", "VOUCHER_COLLECTION", "ChainHead", "EntryKind", "LedgerEntry", "LedgerImmutableError",
+    "FINANCE_GROUP", "VOUCHER_COLLECTION", "ChainHead", "EntryKind", "EntrySource", "LedgerEntry", "LedgerImmutableError",
     "VoucherFrozenError", "VoucherSeal",
 ]

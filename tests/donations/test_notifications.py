@@ -9,7 +9,7 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 
 from donations.models import Donation, DonationEvent, DonationStatus, GatewayNotification, Receipt, Refund
-from ledger.models import LedgerEntry
+from ledger.models import EntrySource, LedgerEntry
 from tests.donations.conftest import make_donation, post_alipay, wechat_resource
 
 ALIPAY_URL = "/donations/notify/alipay/"
@@ -48,7 +48,7 @@ def test_genuine_alipay_notification_settles_the_order_once(client, donation, al
     donation.refresh_from_db()
     assert donation.status == DonationStatus.PAID
     assert donation.gateway_trade_no == params["trade_no"]
-    entry = LedgerEntry.objects.get(source="donation", source_ref=donation.out_trade_no)
+    entry = LedgerEntry.objects.get(source=EntrySource.DONATION, source_ref=donation.out_trade_no)
     assert entry.kind == "donation" and entry.amount == Decimal("100.00")
     assert entry.project_id == donation.campaign.project.pk
     receipt = donation.receipt
@@ -203,7 +203,7 @@ def test_database_failure_mid_processing_leaves_nothing_half_done_and_the_retry_
     assert post_alipay(client, params).content == b"success"
     donation.refresh_from_db()
     assert donation.status == DonationStatus.PAID
-    assert LedgerEntry.objects.filter(source="donation").count() == 1 and Receipt.objects.count() == 1
+    assert LedgerEntry.objects.filter(source=EntrySource.DONATION).count() == 1 and Receipt.objects.count() == 1
 
 
 # --- WeChat Pay --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.template import Context, Template
 
 from cms_pages.models import AnnualReportPage, ProjectPage
-from ledger.models import LedgerEntry
+from ledger.models import EntrySource, LedgerEntry
 from ledger.selectors import chain_verify, computed_figures, project_totals
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +47,7 @@ def test_report_figures_block_shows_no_difference(demo_site, year):
     html = Template("{% load ledger_tags %}{% annual_report_figures page %}").render(Context({"page": page}))
     assert "ledger-match" in html
     assert "ledger-diff" not in html and "不一致" not in html
+
+
+def test_every_source_the_demo_stores_is_a_choice(demo_site):
+    assert set(LedgerEntry.objects.values_list("source", flat=True)) == {EntrySource.ANNUAL_REPORT}
