@@ -124,6 +124,37 @@ def receipt_public_facts(*, receipt: Receipt) -> dict:
     }
 
 
+GIFT_FLOW_SHOWN = 20
+
+
+def receipt_gift_flow(*, receipt: Receipt) -> dict:
+    """Where the certificate's gift went, for its public page, by the ledger's published rule.
+
+    state: "recording" (paid, not yet appended to the ledger), "refunded" (nothing left to
+    follow), "unspent", "partly" or "spent". At most GIFT_FLOW_SHOWN disbursements are listed;
+    ``more`` counts the rest.
+    """
+    from ledger.models import EntrySource
+    from ledger.selectors import gift_spending
+
+    donation = receipt.donation
+    flow = gift_spending(source=EntrySource.DONATION, source_ref=donation.out_trade_no)
+    if flow is None:
+        return {"state": "recording"}
+    allocations = flow["allocations"]
+    if Decimal(flow["net"]) == ZERO:
+        state = "refunded"
+    elif not allocations:
+        state = "unspent"
+    else:
+        state = "partly" if Decimal(flow["unspent"]) > ZERO else "spent"
+    return {
+        **flow, "state": state, "shown": allocations[:GIFT_FLOW_SHOWN],
+        "more": max(0, len(allocations) - GIFT_FLOW_SHOWN),
+        "spent": Decimal(flow["spent"]), "unspent": Decimal(flow["unspent"]), "net": Decimal(flow["net"]),
+    }
+
+
 def receipt_pdf(*, receipt: Receipt) -> bytes:
     from django.urls import reverse
 
