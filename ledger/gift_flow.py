@@ -42,7 +42,7 @@ from bisect import bisect_right
 from decimal import Decimal
 
 __all__ = [
-    "FUND_POOL", "PoolFlow", "flow_pools", "gift_flow", "gift_result", "pool_key", "refund_order_ref",
+    "FUND_POOL", "PoolFlow", "cents", "flow_pools", "gift_flow", "gift_result", "pool_key", "refund_order_ref",
 ]
 
 FUND_POOL = ("fund",)
@@ -50,16 +50,16 @@ REFUND_MEMO = re.compile(r"^退还捐赠：订单 ([0-9A-Za-z_-]+)")
 FOLLOWED_KINDS = {"donation", "refund", "disbursement"}
 
 
-def _cents(amount) -> int:
-    value = Decimal(str(amount))
-    cents = value * 100
-    if cents != cents.to_integral_value():
+def cents(amount) -> int:
+    """An amount ("12.34" or a Decimal) as integer fen; more than two decimals is an error."""
+    fen = Decimal(str(amount)) * 100
+    if fen != fen.to_integral_value():
         raise ValueError(f"amount {amount!r} has more than two decimals")
-    return int(cents)
+    return int(fen)
 
 
-def _yuan(cents: int) -> str:
-    return f"{Decimal(cents) / 100:.2f}"
+def _yuan(fen: int) -> str:
+    return f"{Decimal(fen) / 100:.2f}"
 
 
 def pool_key(record) -> tuple:
@@ -146,32 +146,32 @@ def _nets(records):
         entry_id = record["id"]
         by_id[entry_id] = record
         if kind == "donation":
-            gifts[entry_id] = _cents(record["amount"])
+            gifts[entry_id] = cents(record["amount"])
             if record.get("source_ref"):
                 gift_by_ref.setdefault((pool_key(record), record["source_ref"]), entry_id)
         elif kind == "disbursement":
-            disbursements[entry_id] = _cents(record["amount"])
+            disbursements[entry_id] = cents(record["amount"])
         elif kind == "refund":
             ref = refund_order_ref(record.get("memo"))
             gift_id = gift_by_ref.get((pool_key(record), ref)) if ref else None
             if gift_id is None:
                 unmatched.append(entry_id)
             else:
-                refunds[entry_id] = (gift_id, _cents(record["amount"]))
+                refunds[entry_id] = (gift_id, cents(record["amount"]))
         else:  # a correction reverses one entry with its whole amount
             original = by_id.get(record.get("reverses_id"))
             if original is None:
                 continue
             if original["kind"] == "donation":
-                gifts[original["id"]] -= _cents(record["amount"])
+                gifts[original["id"]] -= cents(record["amount"])
             elif original["kind"] == "disbursement":
-                disbursements[original["id"]] -= _cents(record["amount"])
+                disbursements[original["id"]] -= cents(record["amount"])
             elif original["kind"] == "refund":
                 refunds.pop(original["id"], None)
                 if original["id"] in unmatched:
                     unmatched.remove(original["id"])
-    for gift_id, cents in refunds.values():
-        gifts[gift_id] -= cents
+    for gift_id, fen in refunds.values():
+        gifts[gift_id] -= fen
     return by_id, gifts, disbursements, unmatched
 
 
@@ -200,7 +200,7 @@ def flow_pools(records, *, only=None) -> dict:
         if only is not None and key not in only:
             continue
         if record["kind"] == "donation":
-            gifts[entry_id] = (key, _cents(record["amount"]))
+            gifts[entry_id] = (key, cents(record["amount"]))
             pool(key).add_gift(entry_id, max(nets[entry_id], 0))
         elif record["kind"] == "disbursement":
             want = max(disbursement_nets[entry_id], 0)
@@ -233,8 +233,8 @@ def gift_result(flow: dict, gift_id: int) -> dict | None:
         "net": _yuan(net),
         "allocations": [
             {"disbursement_id": disbursement_id, "project_id": project_id, "category_label": label,
-             "occurred_on": occurred_on, "via": via, "amount": _yuan(cents)}
-            for disbursement_id, project_id, label, occurred_on, via, cents in allocations
+             "occurred_on": occurred_on, "via": via, "amount": _yuan(fen)}
+            for disbursement_id, project_id, label, occurred_on, via, fen in allocations
         ],
         "spent": _yuan(spent),
         "unspent": _yuan(net - spent),

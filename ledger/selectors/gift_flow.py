@@ -6,10 +6,10 @@ the ledger has no flow (the caller says it is still being recorded).
 
 Cost: a gift restricted to a project (or a category label) depends on that pool's entries
 alone, so only they are read, and the pool's result is cached under its newest entry id. A gift
-to the unrestricted pool depends on every pool's overflow, so it runs over the whole ledger
-once per chain head and is cached under the head. The cached value is one pool's intervals
-(a few integers per gift and per disbursement), and a gift's allocations are found in it by
-binary search.
+to the unrestricted pool depends on every pool's overflow, so it runs over the whole ledger,
+and is cached under the chain head it was computed at. Appended donations extend a cached pool
+instead of recomputing it. The cached value is one pool's intervals (a few integers per gift and
+per disbursement), and a gift's allocations are found in it by binary search.
 """
 
 from django.core.cache import cache
@@ -52,20 +52,41 @@ def _records(pool_q):
         }
 
 
-def _pool_flow(key):
-    """The pool's PoolFlow at the ledger's current state, from the cache when the state is the same."""
+def _pool_version(key) -> int:
+    """The newest entry id the pool's result can depend on: the head for the fund, else the pool's last entry."""
     if key == rule.FUND_POOL:
-        head = chain_head()
-        version, only = f"{head['id']}:{head['entry_hash']}", None
-    else:
-        version = LedgerEntry.objects.filter(_pool_filter(key)).aggregate(last=Coalesce(Max("id"), 0))["last"]
-        only = {key}
-    cache_key = f"ledger:gift-flow:v1:{':'.join(map(str, key))}:{version}"
-    pool = cache.get(cache_key)
-    if pool is None:
-        flow = rule.flow_pools(_records(_pool_filter(key) if only else Q()), only=only)
-        pool = flow["pools"].get(key) or rule.PoolFlow(key)
-        cache.set(cache_key, pool, CACHE_SECONDS)
+        return chain_head()["id"]
+    return LedgerEntry.objects.filter(_pool_filter(key)).aggregate(last=Coalesce(Max("id"), 0))["last"]
+
+
+def _pool_flow(key):
+    """The pool's PoolFlow at the ledger's current state.
+
+    Cached per pool with the entry id it was computed at. When only donations were appended
+    since (most of a campaign day), the cached pool is extended with them: a new gift queues
+    behind every draw already made, so no earlier result changes. Anything else appended (a
+    disbursement, refund or correction) recomputes the pool from its entries.
+    """
+    restricted = key != rule.FUND_POOL
+    pool_q = _pool_filter(key) if restricted else Q()
+    version = _pool_version(key)
+    cache_key = f"ledger:gift-flow:v2:{':'.join(map(str, key))}"
+    cached = cache.get(cache_key)
+    if cached is not None and cached[0] >= version:
+        return cached[1]
+    if cached is not None:
+        seen, pool = cached
+        new = list(_records(pool_q & Q(id__gt=seen)))
+        if all(record["kind"] == EntryKind.DONATION for record in new):
+            for record in new:
+                if rule.pool_key(record) == key:
+                    pool.add_gift(record["id"], rule.cents(record["amount"]))
+            cache.set(cache_key, (max([version, *(r["id"] for r in new)]), pool), CACHE_SECONDS)
+            return pool
+    records = list(_records(pool_q))
+    flow = rule.flow_pools(records, only={key} if restricted else None)
+    pool = flow["pools"].get(key) or rule.PoolFlow(key)
+    cache.set(cache_key, (max([version, *(r["id"] for r in records[-1:])]), pool), CACHE_SECONDS)
     return pool
 
 
@@ -91,7 +112,7 @@ def gift_spending(*, entry_id: int | None = None, source: str = EntrySource.DONA
     if entry is None:
         return None
     key = rule.pool_key(entry)
-    flow = {"pools": {key: _pool_flow(key)}, "gifts": {entry["id"]: (key, int(entry["amount"] * 100))}}
+    flow = {"pools": {key: _pool_flow(key)}, "gifts": {entry["id"]: (key, rule.cents(entry["amount"]))}}
     result = rule.gift_result(flow, entry["id"])
     if result is None:
         return None

@@ -4,7 +4,6 @@ import json
 import subprocess
 import sys
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -132,9 +131,38 @@ def test_the_script_says_when_there_is_no_such_gift(client, tmp_path, ledger):
     assert code == 0 and f"拨付 #{ledger['pay_1'].id} 老人项目 50.00 元 2021-07-01" in out
 
 
-def test_the_demo_reports_gifts_pay_the_reports_disbursements(demo_site):
-    raised_2019 = selectors.gift_spending(source=EntrySource.ANNUAL_REPORT, source_ref="2019-raised")
-    assert [row["amount"] for row in raised_2019["allocations"]] == ["1377184.90", "2391193.17"]
-    assert Decimal(raised_2019["unspent"]) == Decimal("6500200.00") - Decimal("3768378.07")
-    raised_2021 = selectors.gift_spending(source=EntrySource.ANNUAL_REPORT, source_ref="2021-raised")
-    assert raised_2021["allocations"] == [] and raised_2021["unspent"] == "1191516.30"
+def _all_results(refs):
+    return {ref: selectors.gift_spending(source_ref=ref) for ref in refs}
+
+
+def test_a_cached_pool_extended_by_new_gifts_equals_a_fresh_computation(post, ledger):
+    from django.core.cache import cache
+
+    elderly = ledger["projects"]["elderly"]
+    refs = ["F1", "E1", "E2", "C1", "F2"]
+    _all_results(refs)  # every pool cached
+    post(EntryKind.DONATION, "7.00", source=EntrySource.DONATION, source_ref="F3")
+    post(EntryKind.DONATION, "9.00", project_id=elderly.id, source=EntrySource.DONATION, source_ref="E3")
+    post(EntryKind.GRANT_APPROVAL, "1.00", project_id=elderly.id)  # not followed: still only gifts since
+    extended = _all_results([*refs, "F3", "E3"])
+    assert extended["F3"]["unspent"] == "7.00" and extended["E3"]["unspent"] == "9.00"
+    cache.clear()
+    assert _all_results([*refs, "F3", "E3"]) == extended
+
+
+def test_a_refund_or_disbursement_after_caching_recomputes_earlier_gifts(post, ledger):
+    elderly = ledger["projects"]["elderly"]
+    assert selectors.gift_spending(source_ref="E2")["allocations"][0]["amount"] == "50.00"
+    # E1 is refunded in full: the 120 paid out must now come from E2 and the fund's overflow.
+    post(EntryKind.REFUND, "70.00", project_id=elderly.id, source=EntrySource.REFUND, source_ref="E1R2",
+         memo="退还捐赠：订单 E1，捐赠人申请")
+    assert selectors.gift_spending(source_ref="E1")["net"] == "0.00"
+    assert selectors.gift_spending(source_ref="E2")["allocations"][0]["amount"] == "50.00"
+    fund_a = selectors.gift_spending(source_ref="F1")
+    assert [(r["disbursement_id"], r["amount"]) for r in fund_a["allocations"]] == [
+        (ledger["pay_1"].id, "70.00"), (ledger["pay_2"].id, "230.00")]
+    pay = post(EntryKind.DISBURSEMENT, "400.00", project_id=elderly.id)
+    fund_b = selectors.gift_spending(source_ref="F2")
+    assert [(r["disbursement_id"], r["amount"]) for r in fund_b["allocations"]] == [
+        (ledger["pay_2"].id, "100.00"), (pay.id, "400.00")]
+    assert fund_b["unspent"] == "0.00"
