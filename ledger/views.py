@@ -2,7 +2,9 @@
 
 import csv
 import io
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -48,6 +50,7 @@ def fund_page(request):
         "by_year": selectors.flow_by_year(),
         "by_category": by_category,
         "head": selectors.chain_head(),
+        "log_head": selectors.head_json(latest) if (latest := selectors.latest_head()) else None,
         "labels": selectors.FIGURE_LABELS,
         "og_title": "资金流向",
     }
@@ -126,3 +129,29 @@ def verify_page(request):
     return render(request, "ledger/verify_page.html", {"result": result, "head": head, "og_title": "核验账本"}, status=200)
 
 
+
+
+VERIFIER_PATH = Path(__file__).with_name("verify_log.py")
+
+
+@require_GET
+def log_page(request):
+    """/fund/log/: the latest signed head, the public key, and how anyone checks a proof."""
+    from ledger.signing import current_key_id, public_key_b64
+
+    head = selectors.latest_head()
+    context = {
+        "head": selectors.head_json(head) if head else None,
+        "recent_heads": [selectors.head_json(h) for h in selectors.published_heads(limit=10)],
+        "public_key": public_key_b64(), "key_id": current_key_id(), "origin": settings.LEDGER_LOG_ORIGIN,
+        "og_title": "透明日志",
+    }
+    return render(request, "ledger/log_page.html", context)
+
+
+@require_GET
+def verifier_download(request):
+    """The standalone verifier itself, so a citizen runs exactly what the page describes."""
+    response = HttpResponse(VERIFIER_PATH.read_bytes(), content_type="text/x-python; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="verify_log.py"'
+    return response

@@ -17,7 +17,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 EXAMPLES = 12
-DOCUMENTS = ["/api/v3/openapi.json", "/api/donations/openapi.json"]
+DOCUMENTS = ["/api/v3/openapi.json", "/api/donations/openapi.json", "/fund/log/openapi.json"]
 # Wagtail documents the snippet type as `const: ""` when no snippet model is exposed to the API (none is):
 # no request to these routes can match the document, so there is nothing to generate.
 NO_VALID_REQUEST = "/api/v3/snippets/{type}/"

@@ -217,6 +217,10 @@ PORT = env_int("PORT", 8000)
 
 # Payments: gateways are enabled by name; every credential comes from the environment.
 PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "")
+
+# The transparency log: its name and the Ed25519 key that signs its tree heads (ledger/services/log.py).
+LEDGER_LOG_ORIGIN = env_str("LEDGER_LOG_ORIGIN", "zhiyuan-taiyuan/fund-ledger")
+LEDGER_SIGNING_KEY = env_str("LEDGER_SIGNING_KEY", "")
 ALIPAY_APP_ID = env_str("ALIPAY_APP_ID", "")
 ALIPAY_SELLER_ID = env_str("ALIPAY_SELLER_ID", "")
 ALIPAY_APP_PRIVATE_KEY = env_str("ALIPAY_APP_PRIVATE_KEY", "")

@@ -17,3 +17,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "gateway_sandbox"]
 GATEWAY_SANDBOX_KEYS_FILE = env_str("GATEWAY_SANDBOX_KEYS_FILE", str(BASE_DIR / "var" / "sandbox_keys.json"))
 globals().update(merchant_settings(sandbox_keys(GATEWAY_SANDBOX_KEYS_FILE), site_base_url=SITE_BASE_URL))
 PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "alipay,wechatpay,offline")
+
+# A published demo key (see README): heads signed with it prove nothing outside a demo.
+LEDGER_SIGNING_KEY = env_str("LEDGER_SIGNING_KEY", "GM5YQE+4KxeMw+AFMyOik2y3tE4bIc1+utQqqxbUblA=")

@@ -79,5 +79,7 @@ VARIABLES = {
     "GATEWAY_SANDBOX_KEYS_FILE": ("path", "./var/sandbox_keys.json", "dev/test only: the sandbox gateway's generated keys"),
     "SECURE_SSL_REDIRECT": ("bool", "true", "production: redirect plain HTTP to HTTPS (off when a proxy does it)"),
     "SECURE_HSTS_SECONDS": ("int", "31536000", "production: how long browsers must use HTTPS"),
+    "LEDGER_SIGNING_KEY": ("str", "demo key (dev, test), required in production", "Ed25519 seed (base64 of 32 bytes) that signs the ledger log's tree heads"),
+    "LEDGER_LOG_ORIGIN": ("str", "zhiyuan-taiyuan/fund-ledger", "the log's name, the first line of every signed tree head; never change it once published"),
     "PORT": ("int", "8000", "port for make run"),
 }

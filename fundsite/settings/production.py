@@ -8,6 +8,7 @@ from .env import env_bool, env_int, env_str
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")  # no default: a missing key stops the start
+LEDGER_SIGNING_KEY = env_str("LEDGER_SIGNING_KEY")  # no default: a log signed with the demo key proves nothing
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

@@ -27,3 +27,6 @@ PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "alipay,wechatpay,offline")
 # Serve static files from the apps' folders; tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# A published demo key (see README): heads signed with it prove nothing outside a demo.
+LEDGER_SIGNING_KEY = env_str("LEDGER_SIGNING_KEY", "GM5YQE+4KxeMw+AFMyOik2y3tE4bIc1+utQqqxbUblA=")

@@ -145,6 +145,8 @@ class ChainHead(models.Model):
 
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # Leaves in the Merkle log: equal to last_id once each append's transaction commits.
+    log_size = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = "账本链头"

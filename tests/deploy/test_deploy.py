@@ -2,6 +2,7 @@
 site with whitenoise, backups restore into a fresh database, and the units and proxy agree
 with the settings they run."""
 
+import base64
 import configparser
 import os
 import re
@@ -28,6 +29,7 @@ def production_env(tmp_path, **extra):
     env.update(
         DJANGO_SETTINGS_MODULE="fundsite.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
+        LEDGER_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         STATIC_ROOT=str(tmp_path / "static"),
@@ -67,6 +69,14 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = manage(env, "check", check=False)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_log_signing_key(tmp_path):
+    env = production_env(tmp_path)
+    del env["LEDGER_SIGNING_KEY"]
+    result = manage(env, "check", check=False)
+    assert result.returncode != 0
+    assert "LEDGER_SIGNING_KEY must be set" in result.stderr
 
 
 def free_port():
