@@ -3,3 +3,4 @@
 from ledger.services.entries import *  # noqa: F403
 from ledger.services.log import *  # noqa: F403
 from ledger.services.vouchers import *  # noqa: F403
+from ledger.services.witnesses import *  # noqa: F403

@@ -19,7 +19,7 @@ def check_stored_sources(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("ledger", "0009_transparency_log"),
+        ("ledger", "0010_witnesses"),
     ]
 
     operations = [
