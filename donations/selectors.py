@@ -36,6 +36,7 @@ def campaign_for_project(project) -> CampaignPage | None:
 
 def campaign_totals(*, campaign: CampaignPage) -> dict:
     """Raised (paid less refunds, from the ledger), donor count, goal, progress and days left."""
+    from ledger.models import EntryKind, EntrySource
     from ledger.selectors import source_total
 
     orders = Donation.objects.filter(campaign=campaign, status__in=PAID_STATUSES)
@@ -43,8 +44,8 @@ def campaign_totals(*, campaign: CampaignPage) -> dict:
     refund_refs = Refund.objects.filter(donation__campaign=campaign, status=RefundStatus.SUCCEEDED).values(
         "out_request_no"
     )
-    donated = source_total(kind="donation", source="donation", source_refs=refs)
-    refunded = source_total(kind="refund", source="refund", source_refs=refund_refs)
+    donated = source_total(kind=EntryKind.DONATION, source=EntrySource.DONATION, source_refs=refs)
+    refunded = source_total(kind=EntryKind.REFUND, source=EntrySource.REFUND, source_refs=refund_refs)
     raised = donated - refunded
     donors = orders.exclude(status=DonationStatus.REFUNDED).count()
     progress = min(100, int(raised * 100 / campaign.goal)) if campaign.goal else 0
@@ -120,6 +121,37 @@ def receipt_public_facts(*, receipt: Receipt) -> dict:
         "number": receipt.number, "name": donor_display_name(donation), "amount": donation.amount,
         "refunded_amount": donation.refunded_amount, "paid_at": donation.paid_at,
         "campaign_title": donation.campaign.title, "status": donation.get_status_display(),
+    }
+
+
+GIFT_FLOW_SHOWN = 20
+
+
+def receipt_gift_flow(*, receipt: Receipt) -> dict:
+    """Where the certificate's gift went, for its public page, by the ledger's published rule.
+
+    state: "recording" (paid, not yet appended to the ledger), "refunded" (nothing left to
+    follow), "unspent", "partly" or "spent". At most GIFT_FLOW_SHOWN disbursements are listed;
+    ``more`` counts the rest.
+    """
+    from ledger.models import EntrySource
+    from ledger.selectors import gift_spending
+
+    donation = receipt.donation
+    flow = gift_spending(source=EntrySource.DONATION, source_ref=donation.out_trade_no)
+    if flow is None:
+        return {"state": "recording"}
+    allocations = flow["allocations"]
+    if Decimal(flow["net"]) == ZERO:
+        state = "refunded"
+    elif not allocations:
+        state = "unspent"
+    else:
+        state = "partly" if Decimal(flow["unspent"]) > ZERO else "spent"
+    return {
+        **flow, "state": state, "shown": allocations[:GIFT_FLOW_SHOWN],
+        "more": max(0, len(allocations) - GIFT_FLOW_SHOWN),
+        "spent": Decimal(flow["spent"]), "unspent": Decimal(flow["unspent"]), "net": Decimal(flow["net"]),
     }
 
 

@@ -178,7 +178,8 @@ def receipt_download(request, token):
 def receipt_verify(request, number):
     receipt = selectors.receipt_by_number(number=number)
     facts = selectors.receipt_public_facts(receipt=receipt) if receipt else None
-    return render(request, "donations/receipt_verify.html", {"facts": facts, "number": number},
+    gift_flow = selectors.receipt_gift_flow(receipt=receipt) if receipt else None
+    return render(request, "donations/receipt_verify.html", {"facts": facts, "number": number, "gift_flow": gift_flow},
                   status=200 if facts else 404)
 
 

@@ -161,6 +161,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Ledger: the page type an entry's project must be. The ledger reaches projects (and, through the
+# model's ledger_category_paths, their categories) only through this, never by importing the app.
+LEDGER_PROJECT_MODEL = "cms_pages.ProjectPage"
+
 # Wagtail
 WAGTAILIMAGES_IMAGE_MODEL = "cms_pages.FundImage"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

@@ -2,6 +2,7 @@
 
 from ledger.selectors.chain import *  # noqa: F403
 from ledger.selectors.figures import *  # noqa: F403
+from ledger.selectors.gift_flow import *  # noqa: F403
 from ledger.selectors.log import *  # noqa: F403
 from ledger.selectors.totals import *  # noqa: F403
 from ledger.selectors.vouchers import *  # noqa: F403

@@ -3,8 +3,7 @@
 import re
 from datetime import date
 
-from django.apps import apps
-
+from ledger.projects import category_lookup
 from ledger.selectors.totals import ZERO, flow_by_category, flow_by_project, fund_totals, income_by_channel
 
 FIGURE_LABELS = {
@@ -42,11 +41,12 @@ YEAR_END_KEYS = {"payable_unpaid", "payable"}
 
 
 def _category_names_by_slug(slugs):
-    # Resolved through the app registry: the content app depends on the ledger, not the reverse.
-    if not slugs or not apps.is_installed("cms_pages"):
+    # Reached through the configured project model: the content app depends on the ledger, not the reverse.
+    lookup = category_lookup() if slugs else None
+    if lookup is None:
         return {}
-    category = apps.get_model("cms_pages", "Category")
-    return dict(category.objects.filter(slug__in=slugs).values_list("slug", "name"))
+    category, name_field, slug_field = lookup
+    return dict(category.objects.filter(**{f"{slug_field}__in": slugs}).values_list(slug_field, name_field))
 
 
 def computed_figures(*, year: int, keys) -> dict:

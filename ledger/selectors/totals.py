@@ -13,13 +13,11 @@ from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 
 from ledger.models import EntryKind, FlowRow, LedgerEntry
+from ledger.projects import category_path
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-# The ORM path from an entry to its project's category (ProjectPage is a child table of Page).
-CATEGORY_NAME_PATH = "project__projectpage__category__name"
-CATEGORY_SLUG_PATH = "project__projectpage__category__slug"
 UNCATEGORISED = "未分类"
 
 FLOW_KINDS = {
@@ -130,8 +128,11 @@ def flow_by_category(*, start: date | None = None, end: date | None = None) -> l
         entries = entries.filter(occurred_on__gte=start)
     if end:
         entries = entries.filter(occurred_on__lte=end)
+    # A project's category comes through the configured project model; an aggregate's from its label.
+    name_path = category_path("name")
+    category = Coalesce(name_path, "category_label") if name_path else F("category_label")
     rows = (
-        entries.annotate(category=Coalesce(CATEGORY_NAME_PATH, "category_label"))
+        entries.annotate(category=category)
         .values("category").order_by("category")
         .annotate(**_flow_aggregates())
         .filter(Q(approved__gt=0) | Q(disbursed__gt=0))
