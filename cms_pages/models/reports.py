@@ -137,6 +137,7 @@ class AnnualReportPage(Page):
         APIField("shortcomings"),
         APIField("improvements"),
         APIField("published_figures"),
+        APIField("pinned_head"),
     ]
 
     class Meta:
@@ -165,6 +166,12 @@ class AnnualReportPage(Page):
                 # The ledger figures are taken at publication: cms_pages.heads pins the signed head.
                 report_published.send(sender=AnnualReportPage, report=self, revision=self.live_revision)
         return result
+
+    @property
+    def pinned_head(self):
+        """The signed tree head this report's ledger figures are computed at (its newest pin), or None."""
+        pin = ReportHeadPin.objects.filter(page_id=self.pk).order_by("-pk").first() if self.pk else None
+        return pin.head if pin else None
 
     def get_context(self, request, *args, **kwargs):
         from cms_pages.selectors import annual_report_context

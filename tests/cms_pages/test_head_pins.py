@@ -370,3 +370,10 @@ def test_the_demo_reports_pin_their_years_heads_and_the_2021_report_proves_it_ex
                               bytes.fromhex(data["first_head"]["root_hash"]),
                               bytes.fromhex(data["second_head"]["root_hash"]))
     assert "锁定的树头与日志不符" not in html and "一致性证明不能" not in html
+
+
+def test_the_api_gives_each_report_its_pinned_head(client, two_reports):
+    earlier, _ = two_reports
+    data = client.get(f"/api/v3/pages/{earlier.pk}/").json()
+    assert data["pinned_head"] == ReportHeadPin.objects.get(page=earlier).head
+    assert head_problems(data["pinned_head"], public_key_bytes()) == []
