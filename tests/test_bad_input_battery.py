@@ -87,7 +87,7 @@ def sample_url(route, hostile):
         "campaign_id": str(campaign.pk), "token": donation.resume_token, "number": "2026-000001",
         "year": "2021", "fmt": "json", "page_id": str(campaign.pk), "site_id": "1", "type_name": "cms_pages.ProjectPage",
         "revision_id": "1", "redirect_id": "1", "type": "cms_pages.Category", "pk": "1", "document_id": "1",
-        "image_id": "1", "locale_id": "1",
+        "image_id": "1", "locale_id": "1", "size": "1", "entry_id": "1",
     }
     if "^" in route:
         return None  # regex routes (Wagtail's page serving, document serving) are covered by page_urls()
