@@ -377,3 +377,13 @@ def test_the_api_gives_each_report_its_pinned_head(client, two_reports):
     data = client.get(f"/api/v3/pages/{earlier.pk}/").json()
     assert data["pinned_head"] == ReportHeadPin.objects.get(page=earlier).head
     assert head_problems(data["pinned_head"], public_key_bytes()) == []
+
+
+def test_the_page_loads_the_browser_check_when_the_ledger_ships_it(client, two_reports):
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+
+    html = page_html(client, two_reports[1])
+    script = f'<script src="{static("ledger/log-check.js")}" defer></script>'
+    assert (script in html) == (finders.find("ledger/log-check.js") is not None)
+    assert "<script>" not in html  # nothing inline
