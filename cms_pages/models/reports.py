@@ -34,7 +34,12 @@ class DisclosureIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["reports"] = AnnualReportPage.objects.child_of(self).live().public().order_by("-year")
+        # Each report with the size of the signed head it pinned, in the same query.
+        pinned = ReportHeadPin.objects.filter(page=models.OuterRef("pk")).order_by("-pk").values("size")[:1]
+        context["reports"] = (
+            AnnualReportPage.objects.child_of(self).live().public()
+            .annotate(pinned_size=models.Subquery(pinned)).order_by("-year")
+        )
         context["other_pages"] = Page.objects.child_of(self).live().public().not_type(AnnualReportPage)
         return context
 

@@ -387,3 +387,8 @@ def test_the_page_loads_the_browser_check_when_the_ledger_ships_it(client, two_r
     script = f'<script src="{static("ledger/log-check.js")}" defer></script>'
     assert (script in html) == (finders.find("ledger/log-check.js") is not None)
     assert "<script>" not in html  # nothing inline
+
+
+def test_the_disclosure_index_names_each_reports_pinned_head(client, two_reports, disclosure_index):
+    html = client.get(disclosure_index.url).content.decode()
+    assert 'href="/fund/log/heads/3"' in html and 'href="/fund/log/heads/5"' in html
