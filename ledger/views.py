@@ -50,7 +50,7 @@ def fund_page(request):
         "by_year": selectors.flow_by_year(),
         "by_category": by_category,
         "head": selectors.chain_head(),
-        "log_head": selectors.disclosure_head(),
+        "log_head": selectors.head_json(latest) if (latest := selectors.latest_head()) else None,
         "labels": selectors.FIGURE_LABELS,
         "og_title": "资金流向",
     }

@@ -173,6 +173,27 @@ def test_a_later_report_proves_it_extends_the_earlier_one(client, two_reports):
     assert "一致性证明不能" not in html and "被改写" not in html
 
 
+def test_the_standalone_verifier_accepts_the_pages_proof_and_refuses_it_altered(two_reports, client, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import ledger.verify_log
+
+    [block] = proof_blocks(page_html(client, two_reports[1]))
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(block["data"]))
+    altered = json.loads(json.dumps(block["data"]))
+    altered["proof"][0] = "00" * 32
+    bad.write_text(json.dumps(altered))
+    # As a citizen runs it: the downloaded file alone, away from this code base.
+    verifier = tmp_path / "verify_log.py"
+    verifier.write_bytes(Path(ledger.verify_log.__file__).read_bytes())
+    runs = [subprocess.run([sys.executable, str(verifier), "consistency", str(path), "--key", block["public_key"]],  # noqa: S603
+                           capture_output=True, text=True, timeout=60, cwd=tmp_path) for path in (good, bad)]
+    assert [run.returncode for run in runs] == [0, 1], [run.stdout + run.stderr for run in runs]
+
+
 def test_the_first_report_has_no_proof_block(client, two_reports):
     earlier, _ = two_reports
     assert proof_blocks(page_html(client, earlier)) == []
@@ -345,7 +366,7 @@ def test_a_bad_size_gets_a_clear_json_error(client, disclosure_index, query, sta
 def test_the_fund_page_names_the_latest_signed_head(client, disclosure_index):
     post("40.00")
     html = client.get("/fund/").content.decode()
-    assert latest_head().root_hash in html and 'href="/fund/log/heads/1"' in html
+    assert latest_head().root_hash in html
 
 
 # --- the demo -----------------------------------------------------------------------------------
