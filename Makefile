@@ -24,9 +24,11 @@ run: install
 	@# Search indexing and other background work queued by the loader, done before serving.
 	$(PY) manage.py db_worker --batch --queue-name '*' -v0
 	$(PY) manage.py collectstatic --no-input -v0
-	@# The task worker (indexing, receipts, payment retries) runs beside the web server.
+	@# The task worker (indexing, receipts, payment retries) and the ledger sequencer (queued gifts into
+	@# the chain) run beside the web server.
 	$(PY) manage.py db_worker --queue-name '*' --no-reload -v0 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py ledger_sequencer -v0 & sequencer=$$!; \
+	trap 'kill $$worker $$sequencer 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 demo: install

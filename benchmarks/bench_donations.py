@@ -5,7 +5,7 @@ Run against PostgreSQL (the budget is "hundreds of notifications a second on thi
   .venv/bin/python -m pytest benchmarks/bench_donations.py -o addopts="" --benchmark-only -s
 
 - notifications: a signed Alipay notification posted to our notify URL, verified (RSA2), settled under
-  the row lock with its ledger entry and receipt number; one new order per round.
+  the row lock with its ledger record queued and its receipt number; one new order per round.
 - donations created: the giving form posted, the order created and the Alipay page-pay URL signed.
 - certificates: the receipt download view, rendering the PDF certificate for a paid gift.
 """

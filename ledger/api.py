@@ -4,15 +4,21 @@ Every answer is plain JSON that ledger/verify_log.py checks offline; hashes are 
 signatures base64. The OpenAPI document is /fund/log/openapi.json, read at /fund/log/docs.
 """
 
+import functools
+import json
+import time
 from typing import Annotated
 
 from django.conf import settings
-from ninja import Field, NinjaAPI, Query, Schema
+from django.core.cache import cache
+from django.http import JsonResponse
+from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from fundsite.inputs import validation_errors_zh
-from ledger import selectors
+from fundsite.inputs import CleanStr, validation_errors_zh
+from ledger import selectors, services
 from ledger.signing import current_key_id, public_key_b64
 
 MAX_SIZE = 1 << 48
@@ -166,3 +172,131 @@ def log_consistency(request, first: Size, second: Annotated[int | None, Query(ge
         raise HttpError(422, f"first（{first}）不能大于 second（{second}）。")
     return {"first": first, "second": second, "proof": selectors.consistency_proof(first, second),
             "first_head": _head_or_404(first), "second_head": _head_or_404(second)}
+
+
+# --- witnesses and their cosignatures ---------------------------------------------------------------
+
+COSIGNATURE_MAX_BYTES = 4096  # a cosignature is about 300 bytes of JSON
+COSIGNATURE_RATE = (60, 60)  # per client address: a witness posts once a run, a run every few minutes
+
+
+class CosignatureIn(Schema):
+    """A witness's cosignature of a published head (ledger/witness.py cosign --post sends it)."""
+
+    witness_key_id: Annotated[CleanStr, Field(max_length=16, description="见证方公钥编号（16 位十六进制）")]
+    size: Annotated[int, Field(ge=0, le=MAX_SIZE)]
+    root_hash: Annotated[CleanStr, Field(max_length=64)]
+    timestamp: Annotated[CleanStr, Field(max_length=20, description="树头签署时间，YYYY-MM-DDTHH:MM:SSZ")]
+    cosigned_at: Annotated[CleanStr, Field(max_length=20, description="联署时间（UTC），YYYY-MM-DDTHH:MM:SSZ")]
+    signature: Annotated[CleanStr, Field(max_length=100, description="见证方对 cosignature_message 的 Ed25519 签名，base64")]
+
+
+class CosignatureOut(Schema):
+    """A stored cosignature: verify_log.cosignature_message(witness_name, cosigned_at, head) signed by the witness."""
+
+    witness_name: str
+    witness_key_id: str
+    size: int
+    root_hash: str
+    timestamp: str
+    cosigned_at: str
+    signature: str
+    received_at: str
+
+
+class CosignatureListOut(Schema):
+    size: int
+    cosignatures: list[CosignatureOut]
+
+
+class WitnessOut(Schema):
+    """A witness registered by the fund, with the public key its cosignatures verify with."""
+
+    name: str
+    key_id: str
+    public_key: str = Field(description="Ed25519 公钥（32 字节），base64")
+    description: str
+    active: bool
+    latest: CosignatureOut | None = Field(None, description="它联署过的最大规模的树头")
+
+
+class WitnessListOut(Schema):
+    witnesses: list[WitnessOut]
+
+
+def _client_address(request) -> str:
+    # As the site's other limits count: REMOTE_ADDR, or the address TRUSTED_PROXY_HOPS proxies back wrote.
+    hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
+    entries = [e.strip() for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if e.strip()]
+    if hops > 0 and len(entries) >= hops:
+        return entries[-hops][:64]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _over_rate(request) -> bool:
+    limit, seconds = COSIGNATURE_RATE
+    key = f"ledger-cosign:{_client_address(request)}:{int(time.time() // seconds)}"
+    cache.add(key, 0, timeout=seconds + 1)
+    try:
+        return cache.incr(key) > limit
+    except ValueError:  # the window expired between the two calls
+        cache.add(key, 1, timeout=seconds + 1)
+        return False
+
+
+def cosignature_guard(view):
+    """Refuse an oversized body (413), a non-JSON one (415) or a flood (429) before the body is parsed."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > COSIGNATURE_MAX_BYTES:
+            return JsonResponse({"detail": f"请求正文过大（最多 {COSIGNATURE_MAX_BYTES} 字节）。"}, status=413)
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            return JsonResponse({"detail": "请求须为 JSON（Content-Type: application/json）。"}, status=415)
+        if _over_rate(request):
+            return JsonResponse({"detail": "提交过于频繁，请稍后再试。"}, status=429)
+        if len(request.body) > COSIGNATURE_MAX_BYTES:
+            return JsonResponse({"detail": f"请求正文过大（最多 {COSIGNATURE_MAX_BYTES} 字节）。"}, status=413)
+        # Parsed here first so that a broken body gets a Chinese answer, not the framework's English one.
+        try:
+            parsed = json.loads(request.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return JsonResponse({"detail": "请求正文不是有效的 JSON（UTF-8）。"}, status=400)
+        if not isinstance(parsed, dict):
+            return JsonResponse({"detail": "请求正文应为 JSON 对象。"}, status=400)
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+@log_api.post(
+    "/cosignatures",
+    response={200: CosignatureOut, 201: CosignatureOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+              413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="见证方提交联署（201 新收下；200 同一联署重复提交）",
+)
+@decorate_view(cosignature_guard)
+def cosignature_post(request, payload: CosignatureIn):
+    try:
+        record, created = services.cosignature_record(**payload.dict())
+    except services.CosignatureRefused as refused:
+        return Status(refused.status, {"detail": refused.messages[0]})
+    return Status(201 if created else 200, selectors.cosignature_json(record))
+
+
+@log_api.get("/heads/{size}/cosignatures", response={200: CosignatureListOut, 404: ErrorOut},
+             summary="某一规模的已发布树头的见证联署")
+def head_cosignatures(request, size: Size):
+    if not selectors.head_published(size):
+        raise HttpError(404, f"本站没有发布过规模为 {size} 的树头。")
+    return {"size": size, "cosignatures": selectors.head_cosignatures(size)}
+
+
+@log_api.get("/witnesses", response=WitnessListOut, summary="基金登记的见证方及其公钥")
+def witnesses(request):
+    return {"witnesses": selectors.witnesses_overview()}

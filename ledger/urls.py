@@ -27,6 +27,7 @@ public = [
     path("fund/<int:year>/figures.<fmt:fmt>", views.year_figures_download, name="year_figures"),
     path("fund/log/", views.log_page, name="log"),
     path("fund/log/verify_log.py", views.verifier_download, name="verifier"),
+    path("fund/log/witness.py", views.witness_download, name="witness"),
 ]
 
 urlpatterns = [

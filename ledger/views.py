@@ -154,6 +154,7 @@ def verify_page(request):
 
 
 VERIFIER_PATH = Path(__file__).with_name("verify_log.py")
+WITNESS_PATH = Path(__file__).with_name("witness.py")
 
 
 @require_GET
@@ -167,6 +168,7 @@ def log_page(request):
         "recent_heads": [selectors.head_json(h) for h in selectors.published_heads(limit=10)],
         "public_key": public_key_b64(), "key_id": current_key_id(), "origin": settings.LEDGER_LOG_ORIGIN,
         "og_title": "透明日志",
+        "witnesses": selectors.witnesses_overview(),
     }
     return render(request, "ledger/log_page.html", context)
 
@@ -176,4 +178,12 @@ def verifier_download(request):
     """The standalone verifier itself, so a citizen runs exactly what the page describes."""
     response = HttpResponse(VERIFIER_PATH.read_bytes(), content_type="text/x-python; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="verify_log.py"'
+    return response
+
+
+@require_GET
+def witness_download(request):
+    """The witness command (it needs verify_log.py beside it)."""
+    response = HttpResponse(WITNESS_PATH.read_bytes(), content_type="text/x-python; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="witness.py"'
     return response

@@ -11,12 +11,12 @@ from donations.models.orders import (
     NotificationOutcome,
 )
 from donations.models.ratelimit import RateLimitCounter
-from donations.models.receipts import Receipt, ReceiptCounter
+from donations.models.receipts import RECEIPT_STRIPES, Receipt, ReceiptStripe, receipt_number
 from donations.models.reconciliation import ReconciliationRun
 from donations.models.refunds import Refund, RefundEvent, RefundStatus
 
 __all__ = [
     "CampaignPage", "Channel", "Donation", "DonationEvent", "DonationStatus", "Gateway",
-    "GatewayNotification", "NotificationOutcome", "RateLimitCounter", "Receipt", "ReceiptCounter", "ReconciliationRun",
+    "GatewayNotification", "NotificationOutcome", "RateLimitCounter", "RECEIPT_STRIPES", "Receipt", "ReceiptStripe", "receipt_number", "ReconciliationRun",
     "Refund", "RefundEvent", "RefundStatus",
 ]

@@ -3,7 +3,7 @@
 import base64
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from donations.gateways import gateway_get
@@ -145,10 +145,17 @@ def notification_store(*, gateway: str, headers: dict, body: bytes | str, remote
         text, encoding = None, "base64"
     if text is None or not _keepable(text):
         text, encoding = base64.b64encode(raw).decode("ascii"), "base64"
-    return GatewayNotification.objects.create(
-        gateway=gateway, headers={str(k): _header_kept(v) for k, v in headers.items()}, body=text,
-        body_encoding=encoding, remote_addr=remote_addr,
-    )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Not worth a disk flush of its own: the next durable commit (the settlement, or the
+            # refusal recorded on this row) flushes it too, and until one commits nothing was
+            # acknowledged, so a crash in between only means the gateway delivers it again.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        return GatewayNotification.objects.create(
+            gateway=gateway, headers={str(k): _header_kept(v) for k, v in headers.items()}, body=text,
+            body_encoding=encoding, remote_addr=remote_addr,
+        )
 
 
 def notification_refuse(*, notification: GatewayNotification, reason: str) -> None:
@@ -200,7 +207,8 @@ def notification_process(*, notification: GatewayNotification, params: dict):
         logger.exception("Failed processing %s notification #%s", notification.gateway, notification.pk)
         _finish(notification, NotificationOutcome.FAILED, _keepable_text(f"{type(exc).__name__}: {exc}"))
         return gateway.refuse("处理失败，请重试")
-    _finish(notification, outcome)
+    if outcome == NotificationOutcome.IGNORED:
+        _finish(notification, outcome)  # applied outcomes were recorded in their own transaction
     return gateway.acknowledge()
 
 
@@ -226,10 +234,14 @@ def _notification_apply(gateway, verified, notification):
             raise NotificationRejected(f"金额 {verified.amount} 与订单金额 {donation.amount} 不符")
         try:
             with transaction.atomic():
-                return apply(donation, verified, notification)
+                outcome = apply(donation, verified, notification)
         except IntegrityError:
             # A concurrent delivery got there first (unique trade number or receipt): the work is done once.
             donation.refresh_from_db()
             if verified.event == NotificationEvent.PAID and donation.is_paid:
-                return NotificationOutcome.DUPLICATE
-            raise
+                outcome = NotificationOutcome.DUPLICATE
+            else:
+                raise
+        # The outcome commits with the work it describes: one durable commit per notification.
+        _finish(notification, outcome)
+        return outcome

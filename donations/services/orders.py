@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,13 +21,15 @@ from donations.gateways.base import (
     TradeState,
 )
 from donations.models import (
+    RECEIPT_STRIPES,
     Channel,
     Donation,
     DonationEvent,
     DonationStatus,
     Gateway,
     Receipt,
-    ReceiptCounter,
+    ReceiptStripe,
+    receipt_number,
 )
 from donations.models.orders import TRANSITIONS
 from fundsite.inputs import CONTROL_MESSAGE, amount_parse, has_control_chars
@@ -190,30 +192,78 @@ def donation_start_payment(*, donation: Donation, client_ip: str = ""):
 
 
 def _post_donation_to_ledger(donation):
-    from ledger.services import entry_record
+    """A gateway payment is queued for the ledger (no chain lock); a staff-entered transfer is recorded at once.
+
+    Totals count a queued gift immediately; the sequencer appends it to the chain within moments.
+    A bank transfer carries its sealed voucher and is entered by staff, so it takes the synchronous path.
+    """
+    from ledger.services import entry_enqueue, entry_record
 
     campaign = donation.campaign
-    entry_record(
+    fields = dict(
         kind="donation", amount=donation.amount, occurred_on=timezone.localdate(donation.paid_at),
         memo=f"{campaign.title}：{Gateway(donation.gateway).label}捐赠，订单 {donation.out_trade_no}",
         project_id=campaign.project_id, source="donation", source_ref=donation.out_trade_no,
-        recorded_by=donation.recorded_by, voucher=donation.voucher,
+        recorded_by=donation.recorded_by,
     )
+    if donation.voucher_id is not None or donation.gateway == Gateway.OFFLINE:
+        entry_record(**fields, voucher=donation.voucher)
+    else:
+        entry_enqueue(**fields)
 
 
 def _receipt_allocate(donation) -> Receipt:
-    """The next gap-free number of the payment's year, taken under a lock on that year's counter row."""
+    """The next number of one of the year's receipt stripes (see ReceiptStripe), never waiting on a busy one.
+
+    Takes the first stripe no other transaction holds (FOR UPDATE SKIP LOCKED); only when every
+    stripe is busy does it wait, on one chosen at random. Each stripe's series stays gap-free
+    because its counter moves in the same transaction as the receipt it numbers.
+    """
     year = timezone.localtime(donation.paid_at).year
-    counter = ReceiptCounter.objects.select_for_update().filter(year=year).first()
-    if counter is None:  # the year's first receipt: create the row (a racing creator is caught), then lock it
-        ReceiptCounter.objects.get_or_create(year=year)
-        counter = ReceiptCounter.objects.select_for_update().get(year=year)
-    counter.last_serial += 1
-    counter.save(update_fields=["last_serial"])
+    stripe, serial = _stripe_next(year)
     return Receipt.objects.create(
-        donation=donation, year=year, serial=counter.last_serial, number=f"{year}-{counter.last_serial:06d}",
+        donation=donation, year=year, stripe=stripe, serial=serial,
+        number=receipt_number(year=year, stripe=stripe, serial=serial),
         token=secrets.token_urlsafe(32), issued_at=timezone.now(),
     )
+
+
+STRIPE_NEXT_SQL = """
+UPDATE donations_receiptstripe SET last_serial = last_serial + 1
+WHERE id = (SELECT id FROM donations_receiptstripe WHERE year = %s ORDER BY stripe LIMIT 1 FOR UPDATE SKIP LOCKED)
+RETURNING stripe, last_serial
+"""
+
+
+def _stripe_next(year) -> tuple[int, int]:
+    """(stripe, serial): the taken stripe's counter moved on by one, under its row lock."""
+    if connection.vendor == "postgresql":
+        # The common case in one statement: a free stripe exists and is taken and moved at once.
+        with connection.cursor() as cursor:
+            cursor.execute(STRIPE_NEXT_SQL, [year])
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0], row[1]
+    counter = _stripe_take(year)
+    counter.last_serial += 1
+    ReceiptStripe.objects.filter(pk=counter.pk).update(last_serial=counter.last_serial)
+    return counter.stripe, counter.last_serial
+
+
+def _stripe_take(year):
+    stripes = ReceiptStripe.objects.filter(year=year)
+    free = stripes.select_for_update(skip_locked=True).order_by("stripe").first()
+    if free is not None:
+        return free
+    if not stripes.exists():  # the year's first receipt: create its stripes (a racing creator is ignored)
+        ReceiptStripe.objects.bulk_create(
+            [ReceiptStripe(year=year, stripe=n) for n in range(1, RECEIPT_STRIPES + 1)], ignore_conflicts=True,
+        )
+        free = stripes.select_for_update(skip_locked=True).order_by("stripe").first()
+        if free is not None:
+            return free
+    # Every stripe is busy: wait for one, picked at random so waiters spread out.
+    return stripes.select_for_update().get(stripe=secrets.randbelow(RECEIPT_STRIPES) + 1)
 
 
 def _settle_paid(donation, *, gateway_trade_no, paid_at, cause, payload, notification=None, actor=None):

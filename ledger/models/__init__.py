@@ -2,10 +2,11 @@
 
 from ledger.models.entries import ChainHead, EntryKind, LedgerEntry, LedgerImmutableError
 from ledger.models.log import LogNode, TreeHead
+from ledger.models.pending import FlowRow, PendingEntry
 from ledger.models.vouchers import FINANCE_GROUP, VOUCHER_COLLECTION, VoucherFrozenError, VoucherSeal
+from ledger.models.witnesses import Cosignature, Witness
 
 __all__ = [
-    "FINANCE_GROUP", "VOUCHER_COLLECTION", "ChainHead", "EntryKind", "LedgerEntry", "LedgerImmutableError",
-    "LogNode", "TreeHead",
-    "VoucherFrozenError", "VoucherSeal",
+    "FINANCE_GROUP", "VOUCHER_COLLECTION", "ChainHead", "Cosignature", "EntryKind", "FlowRow", "LedgerEntry",
+    "LedgerImmutableError", "LogNode", "PendingEntry", "TreeHead", "VoucherFrozenError", "VoucherSeal", "Witness",
 ]

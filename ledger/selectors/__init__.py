@@ -6,3 +6,4 @@ from ledger.selectors.figures import *  # noqa: F403
 from ledger.selectors.log import *  # noqa: F403
 from ledger.selectors.totals import *  # noqa: F403
 from ledger.selectors.vouchers import *  # noqa: F403
+from ledger.selectors.witnesses import *  # noqa: F403

@@ -1,4 +1,10 @@
-"""Money totals and flows from the ledger, all computed by the database."""
+"""Money totals and flows from the ledger, all computed by the database.
+
+Totals read FlowRow, a view of every entry plus every record still queued for the chain
+(PendingEntry not yet sequenced), so a paid gift counts the moment its notification commits.
+Each total is one SQL statement, hence one snapshot: a record the sequencer moves from the queue
+into the chain meanwhile is counted once, never twice or not at all.
+"""
 
 from datetime import date
 from decimal import Decimal
@@ -6,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 
-from ledger.models import EntryKind, LedgerEntry
+from ledger.models import EntryKind, FlowRow, LedgerEntry
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Decimal("0.00")
@@ -61,6 +67,7 @@ def as_at(entries, log_size: int | None):
     """
     if log_size is None:
         return entries
+    # A queued record (negative id in FlowRow) is not a leaf yet, so no head counts it.
     return entries.filter(id__gte=1, id__lte=log_size)
 
 
@@ -75,7 +82,7 @@ def fund_totals(*, on_or_before: date | None = None, start: date | None = None, 
 
     ``log_size``: count only the entries of the log's first ``log_size`` leaves (see ``as_at``).
     """
-    entries = LedgerEntry.objects.all()
+    entries = FlowRow.objects.all()
     if start:
         entries = entries.filter(occurred_on__gte=start)
     if end or on_or_before:
@@ -86,7 +93,7 @@ def fund_totals(*, on_or_before: date | None = None, start: date | None = None, 
 
 def project_totals(*, project_id: int) -> dict:
     """A project's approved, disbursed, payable (approved − disbursed) and disbursement count, in one query."""
-    return _with_payable(LedgerEntry.objects.filter(project_id=project_id).aggregate(
+    return _with_payable(FlowRow.objects.filter(project_id=project_id).aggregate(
         **_flow_aggregates(), disbursement_count=Count("id", filter=Q(kind=EntryKind.DISBURSEMENT)),
     ))
 
@@ -106,7 +113,7 @@ def source_total(*, kind: str, source: str, source_refs) -> Decimal:
     ``source_refs`` may be a list or a queryset of strings (``values("order_no")``); the sum
     runs in the database either way, and reversals of those entries count negatively.
     """
-    total = LedgerEntry.objects.filter(
+    total = FlowRow.objects.filter(
         Q(kind=kind, source=source, source_ref__in=source_refs)
         | Q(kind=EntryKind.CORRECTION, reverses__kind=kind, reverses__source=source,
             reverses__source_ref__in=source_refs)
@@ -117,32 +124,24 @@ def source_total(*, kind: str, source: str, source_refs) -> Decimal:
 def flow_by_year() -> list[dict]:
     """Per calendar year: raised, approved, disbursed, refunded, fees, and payable at year end.
 
-    Flows come from one GROUP BY query; payable is the running balance approved − disbursed
-    up to each year's end, summed by the database with one filtered aggregate per year.
+    One GROUP BY query. Payable at a year's end is approved − disbursed over every entry up to
+    that year, i.e. the running sum of the years' own approved − disbursed, added here exactly.
     """
     rows = list(
-        LedgerEntry.objects.annotate(year=ExtractYear("occurred_on"))
+        FlowRow.objects.annotate(year=ExtractYear("occurred_on"))
         .values("year").order_by("year").annotate(**_flow_aggregates())
     )
-    if not rows:
-        return []
-    balances = LedgerEntry.objects.aggregate(**{
-        f"y{row['year']}": Coalesce(
-            Sum(effect(EntryKind.GRANT_APPROVAL) - effect(EntryKind.DISBURSEMENT),
-                filter=Q(occurred_on__lte=date(row["year"], 12, 31))),
-            Value(ZERO), output_field=MONEY,
-        )
-        for row in rows
-    })
+    balance = ZERO
     for row in rows:
-        row["payable"] = balances[f"y{row['year']}"]
+        balance += row["approved"] - row["disbursed"]
+        row["payable"] = balance
         _money(row)
     return rows
 
 
 def flow_by_category(*, start: date | None = None, end: date | None = None, log_size: int | None = None) -> list[dict]:
     """Approved, disbursed, payable by category: a project's category, else the entry's label."""
-    entries = LedgerEntry.objects.all()
+    entries = FlowRow.objects.all()
     if start:
         entries = entries.filter(occurred_on__gte=start)
     if end:
@@ -164,7 +163,7 @@ def flow_by_category(*, start: date | None = None, end: date | None = None, log_
 
 def flow_by_project(*, start: date | None = None, end: date | None = None, log_size: int | None = None) -> list[dict]:
     """Approved, disbursed, payable per project page (entries without a project are left out)."""
-    entries = LedgerEntry.objects.filter(project__isnull=False)
+    entries = FlowRow.objects.filter(project__isnull=False)
     if start:
         entries = entries.filter(occurred_on__gte=start)
     if end:
@@ -180,7 +179,7 @@ def flow_by_project(*, start: date | None = None, end: date | None = None, log_s
 
 def income_by_channel(*, start: date | None = None, end: date | None = None, log_size: int | None = None) -> list[dict]:
     """Donations received by channel (the posting source), net of their reversals."""
-    entries = LedgerEntry.objects.filter(
+    entries = FlowRow.objects.filter(
         Q(kind=EntryKind.DONATION) | Q(kind=EntryKind.CORRECTION, reverses__kind=EntryKind.DONATION)
     )
     if start:

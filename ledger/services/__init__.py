@@ -3,4 +3,6 @@
 from ledger.services.entries import *  # noqa: F403
 from ledger.services.entries import PROJECT_PAGE_MODEL  # noqa: F401
 from ledger.services.log import *  # noqa: F403
+from ledger.services.sequencer import *  # noqa: F403
 from ledger.services.vouchers import *  # noqa: F403
+from ledger.services.witnesses import *  # noqa: F403

@@ -1,20 +1,22 @@
 """Recording money: the one way an entry joins the ledger."""
 
+import logging
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from wagtail.models import Page
 
 from ledger.hashing import GENESIS_HASH, entry_digest, entry_record_dict
-from ledger.models import ChainHead, EntryKind, LedgerEntry
+from ledger.models import ChainHead, EntryKind, LedgerEntry, PendingEntry
 from ledger.selectors import pool_remaining
 from ledger.services.log import log_extend
 from ledger.services.vouchers import voucher_seal
 
+logger = logging.getLogger(__name__)
 # The page type a ledger entry's project must be; named by label so ledger never imports cms_pages.
 PROJECT_PAGE_MODEL = "cms_pages.ProjectPage"
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -128,6 +130,61 @@ def _check_balance(kind, amount, project_id, original):
         })
 
 
+def _new_entry(head, *, entry_id, recorded_at, **fields) -> LedgerEntry:
+    """The entry that follows ``head``'s last one, hashed; not saved, and ``head`` moves on to it."""
+    entry = LedgerEntry(id=entry_id, recorded_at=recorded_at, prev_hash=head.last_hash or GENESIS_HASH, **fields)
+    entry.entry_hash = entry_digest(entry_record_dict(entry))
+    head.last_id, head.last_hash = entry.id, entry.entry_hash
+    return entry
+
+
+def _sequence_locked(head: ChainHead, *, limit: int | None = None) -> list[LedgerEntry]:
+    """Append committed pending records in queue order and link each; the caller holds the head lock.
+
+    Saves the head row but does not extend the log: the caller does that once, after all its appends.
+    A pending record whose source ref is already an entry (recorded directly while it was queued)
+    is linked to that entry instead of being appended twice.
+    """
+    queue = PendingEntry.objects.filter(entry__isnull=True).order_by("id")
+    if connection.features.has_select_for_update_skip_locked:
+        queue = queue.select_for_update(skip_locked=True)
+    pending = list(queue[:limit] if limit else queue)
+    if not pending:
+        return []
+    recorded = {
+        (entry.kind, entry.source, entry.source_ref): entry
+        for entry in LedgerEntry.objects.filter(
+            source_ref__in={row.source_ref for row in pending}, source__in={row.source for row in pending},
+        )
+    }
+    appended = []
+    for row in pending:
+        key = (row.kind, row.source, row.source_ref)
+        entry = recorded.get(key)
+        if entry is None:
+            entry = _new_entry(
+                head, entry_id=head.last_id + 1, recorded_at=row.queued_at.replace(microsecond=0),
+                kind=row.kind, amount=row.amount, occurred_on=row.occurred_on, project_id=row.project_id,
+                category_label=row.category_label, memo=row.memo, source=row.source, source_ref=row.source_ref,
+                recorded_by_id=row.recorded_by_id,
+            )
+            recorded[key] = entry
+            appended.append(entry)
+        elif entry.amount != row.amount:
+            logger.error("Pending record %s (%s/%s, %s) linked to entry #%s of a different amount %s",
+                         row.pk, row.source, row.source_ref, row.amount, entry.pk, entry.amount)
+        row.entry = entry
+    # The whole batch in two statements; the guards refuse these bulk paths to everyone else.
+    models.QuerySet(LedgerEntry).bulk_create(appended)
+    models.QuerySet(PendingEntry).bulk_update(pending, ["entry"])
+    _head_save(head)
+    return appended
+
+
+def _head_save(head: ChainHead) -> None:
+    ChainHead.objects.filter(pk=head.pk).update(last_id=head.last_id, last_hash=head.last_hash)
+
+
 @transaction.atomic
 def entry_record(
     *, kind: str, amount: Decimal, occurred_on: date, memo: str, project_id: int | None = None,
@@ -137,6 +194,8 @@ def entry_record(
     """Append one entry to the chain, or return the entry already recorded for this source ref.
 
     Works inside the caller's transaction: if the caller later rolls back, so does the entry.
+    Every record already queued (entry_enqueue) is appended first, under the same lock, so the
+    chain never shows, say, a refund before the gift it refunds.
     """
     amount = _clean_amount(amount)
     _clean_simple(kind=kind, occurred_on=occurred_on, memo=memo, source=source, source_ref=source_ref,
@@ -146,23 +205,23 @@ def entry_record(
     if existing is not None:
         return existing
     head = _locked_head()
-    # Someone may have recorded the same source ref while we waited for the lock.
+    sequenced = _sequence_locked(head)
+    # Someone may have recorded or queued the same source ref while we waited for the lock.
     existing = _existing(kind, source, source_ref, amount)
     if existing is not None:
+        if sequenced:
+            log_extend(head)
         return existing
     original, project_id, category_label = _resolve_reversal(kind, reverses, amount, project_id, category_label)
     _check_balance(kind, amount, project_id, original)
     voucher_sha256 = voucher_seal(document=voucher) if voucher is not None else ""
-    entry = LedgerEntry(
-        id=head.last_id + 1, kind=kind, amount=amount, occurred_on=occurred_on,
-        recorded_at=timezone.now().replace(microsecond=0), project_id=project_id,
+    entry = _new_entry(
+        head, entry_id=head.last_id + 1, recorded_at=timezone.now().replace(microsecond=0),
+        kind=kind, amount=amount, occurred_on=occurred_on, project_id=project_id,
         category_label=category_label, memo=memo.strip(), source=source, source_ref=source_ref,
         reverses=original, voucher=voucher, voucher_sha256=voucher_sha256, recorded_by=recorded_by,
-        prev_hash=head.last_hash or GENESIS_HASH,
     )
-    entry.entry_hash = entry_digest(entry_record_dict(entry))
     entry.save()
-    ChainHead.objects.filter(pk=head.pk).update(last_id=entry.id, last_hash=entry.entry_hash)
-    head.last_id, head.last_hash = entry.id, entry.entry_hash
+    _head_save(head)
     log_extend(head)
     return entry

@@ -9,7 +9,9 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 
 from donations.models import Donation, DonationEvent, DonationStatus, GatewayNotification, Receipt, Refund
-from ledger.models import LedgerEntry
+from ledger.models import LedgerEntry, PendingEntry
+from ledger.selectors import fund_totals
+from ledger.services import sequence_pending
 from tests.donations.conftest import make_donation, post_alipay, wechat_resource
 
 ALIPAY_URL = "/donations/notify/alipay/"
@@ -20,7 +22,7 @@ def snapshot(donation):
     donation.refresh_from_db()
     return {
         "status": donation.status, "refunded": donation.refunded_amount, "trade_no": donation.gateway_trade_no,
-        "ledger": LedgerEntry.objects.count(), "receipts": Receipt.objects.count(),
+        "ledger": LedgerEntry.objects.count(), "queued": PendingEntry.objects.count(), "receipts": Receipt.objects.count(),
         "events": DonationEvent.objects.count(), "refunds": Refund.objects.count(), "mails": len(mail.outbox),
     }
 
@@ -48,11 +50,17 @@ def test_genuine_alipay_notification_settles_the_order_once(client, donation, al
     donation.refresh_from_db()
     assert donation.status == DonationStatus.PAID
     assert donation.gateway_trade_no == params["trade_no"]
-    entry = LedgerEntry.objects.get(source="donation", source_ref=donation.out_trade_no)
+    # Queued for the chain, not yet in it, and already counted in the totals.
+    pending = PendingEntry.objects.get(source="donation", source_ref=donation.out_trade_no)
+    assert pending.entry is None and not LedgerEntry.objects.exists()
+    assert fund_totals()["raised"] == Decimal("100.00")
+    (entry,) = sequence_pending()
+    assert entry.source_ref == donation.out_trade_no and entry.recorded_at == pending.queued_at
     assert entry.kind == "donation" and entry.amount == Decimal("100.00")
     assert entry.project_id == donation.campaign.project.pk
+    assert fund_totals()["raised"] == Decimal("100.00")  # counted once, now from the chain
     receipt = donation.receipt
-    assert receipt.number == f"{receipt.year}-000001"
+    assert receipt.number == f"{receipt.year}-1-000001" and receipt.stripe == 1 and receipt.serial == 1
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["donor@example.com"]
     stored = GatewayNotification.objects.get()
     assert stored.verified and stored.outcome == "processed" and stored.out_trade_no == donation.out_trade_no
@@ -203,6 +211,7 @@ def test_database_failure_mid_processing_leaves_nothing_half_done_and_the_retry_
     assert post_alipay(client, params).content == b"success"
     donation.refresh_from_db()
     assert donation.status == DonationStatus.PAID
+    sequence_pending()
     assert LedgerEntry.objects.filter(source="donation").count() == 1 and Receipt.objects.count() == 1
 
 
@@ -224,9 +233,13 @@ def test_genuine_wechatpay_notification_settles_with_204(client, keys, wx_donati
     assert response.status_code == 204
     wx_donation.refresh_from_db()
     assert wx_donation.status == DonationStatus.PAID
-    assert LedgerEntry.objects.get(source_ref=wx_donation.out_trade_no).amount == Decimal("50.00")
+    assert PendingEntry.objects.get(source_ref=wx_donation.out_trade_no).amount == Decimal("50.00")
     assert post_wechat(client, body, headers).status_code == 204  # replay: acknowledged, nothing more
-    assert LedgerEntry.objects.count() == 1 and Receipt.objects.count() == 1
+    assert PendingEntry.objects.count() == 1 and Receipt.objects.count() == 1
+    sequence_pending()
+    assert post_wechat(client, body, headers).status_code == 204  # replayed after sequencing: still once
+    assert LedgerEntry.objects.get(source_ref=wx_donation.out_trade_no).amount == Decimal("50.00")
+    assert LedgerEntry.objects.count() == 1 and PendingEntry.objects.count() == 1 and Receipt.objects.count() == 1
 
 
 def test_wechatpay_notification_with_an_old_timestamp_is_rejected(client, keys, wx_donation, wechat_notification):

@@ -13,7 +13,7 @@ from donations.models import DonationStatus, GatewayNotification
 from gateway_sandbox.models import SandboxNotification
 from gateway_sandbox.services import notification_attempt
 from gateway_sandbox.wechatpay import notification_headers
-from ledger.models import LedgerEntry
+from ledger.models import FlowRow
 from tests.donations.conftest import cashier_pay, make_donation
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,14 +59,14 @@ def test_rotated_key_verifies_once_configured_and_an_unknown_key_is_refused_and_
     refused = GatewayNotification.objects.filter(gateway="wechatpay").latest("id")
     assert refused.outcome == "rejected"
     assert f"序列号未知：{keys.wechatpay_rotated_public_key_id}" in refused.error
-    assert not LedgerEntry.objects.filter(source_ref=second.out_trade_no).exists()
+    assert not FlowRow.objects.filter(source_ref=second.out_trade_no).exists()
 
     # B configured beside A: WeChat's retry verifies and settles.
     settings.WECHATPAY_PLATFORM_KEYS = f"{keys.wechatpay_rotated_public_key_id}:\n{keys.wechatpay_rotated_platform_public_key}"
     assert redeliver(second)
     second.refresh_from_db()
     assert second.status == DonationStatus.PAID
-    assert LedgerEntry.objects.filter(source_ref=second.out_trade_no).count() == 1
+    assert FlowRow.objects.filter(source_ref=second.out_trade_no).count() == 1
 
     # Key C (a platform certificate) never configured: refused and recorded, nothing changed.
     settings.GATEWAY_SANDBOX_WECHATPAY_SIGNER = "current"
@@ -76,7 +76,7 @@ def test_rotated_key_verifies_once_configured_and_an_unknown_key_is_refused_and_
     refused = GatewayNotification.objects.filter(gateway="wechatpay").latest("id")
     assert refused.outcome == "rejected"
     assert f"序列号未知：{keys.wechatpay_platform_certificate_serial}" in refused.error
-    assert not LedgerEntry.objects.filter(source_ref=third.out_trade_no).exists()
+    assert not FlowRow.objects.filter(source_ref=third.out_trade_no).exists()
 
 
 def test_platform_certificate_form_verifies_by_the_serial_inside_it(sandbox, campaign, keys, settings):

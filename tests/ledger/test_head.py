@@ -114,8 +114,10 @@ def test_restored_row_verifies_again(client, chain):
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers exist on PostgreSQL only")
 @pytest.mark.parametrize("statement", [
-    f"TRUNCATE {TABLE}",
+    # A plain TRUNCATE of entries is refused by the queue's foreign key before any trigger; these pass it.
+    f"TRUNCATE {TABLE}, ledger_pendingentry",
     f"TRUNCATE {TABLE} CASCADE",
+    "TRUNCATE ledger_pendingentry",
     f"TRUNCATE {ChainHead._meta.db_table}",
     f"DELETE FROM {ChainHead._meta.db_table}",  # noqa: S608
 ])

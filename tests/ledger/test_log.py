@@ -119,7 +119,7 @@ def test_a_ledger_recorded_before_the_log_joins_it_whole(post):
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL ledger.allow_truncate = 'on'")
-            cursor.execute("TRUNCATE ledger_lognode, ledger_treehead")
+            cursor.execute("TRUNCATE ledger_cosignature, ledger_lognode, ledger_treehead")
         else:
             cursor.execute("DELETE FROM ledger_lognode")
             cursor.execute("DELETE FROM ledger_treehead")
