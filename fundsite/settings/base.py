@@ -263,6 +263,8 @@ DEMO_FACTS_FILE = PROJECT_DIR / "demo_data" / "fund_reports.json"
 DEMO_LOADERS = [
     "cms_pages.demo.load",
     "ledger.demo.load",
+    # After the ledger: each report pins the signed head its figures are computed at.
+    "cms_pages.demo.pin_reports",
     "donations.demo.load",
 ]
 
