@@ -179,7 +179,9 @@ def receipt_verify(request, number):
     receipt = selectors.receipt_by_number(number=number)
     facts = selectors.receipt_public_facts(receipt=receipt) if receipt else None
     gift_proof = selectors.gift_proof(donation=receipt.donation) if receipt else None
-    return render(request, "donations/receipt_verify.html", {"facts": facts, "number": number, "gift_proof": gift_proof},
+    gift_flow = selectors.receipt_gift_flow(receipt=receipt) if receipt else None
+    return render(request, "donations/receipt_verify.html",
+                  {"facts": facts, "number": number, "gift_proof": gift_proof, "gift_flow": gift_flow},
                   status=200 if facts else 404)
 
 

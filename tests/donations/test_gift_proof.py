@@ -16,7 +16,7 @@ from django.utils import timezone
 from wagtail.documents.models import Document
 
 from donations import services
-from donations.models import Donation, DonationStatus, Receipt
+from donations.models import Donation, DonationStatus
 from ledger.models import LedgerEntry
 from ledger.signing import public_key_b64
 from ledger.verify_log import head_problems, verify_inclusion
@@ -28,9 +28,14 @@ DATA_BLOCK = re.compile(r'<script type="application/json" class="log-proof-data"
 PENDING = "正在记入账本，稍后刷新即可看到证明"
 
 
-def _paid(client, alipay_notification, campaign, **donor):
-    donation = make_donation(campaign, phone="13800001234", **donor)
+def _paid(client, alipay_notification, campaign, *, sequenced=True, phone="13800001234"):
+    """A gift paid by a gateway notification; its ledger record is queued until the sequencer runs."""
+    from ledger.services import sequence_pending
+
+    donation = make_donation(campaign, phone=phone)
     assert post_alipay(client, alipay_notification(donation)).status_code == 200
+    if sequenced:
+        sequence_pending()
     donation.refresh_from_db()
     assert donation.is_paid
     return donation
@@ -109,19 +114,9 @@ def test_hostile_text_in_the_record_is_escaped_on_the_page_and_intact_in_the_pro
     _assert_proves(data, _entry(donation))
 
 
-def _paid_without_entry(campaign):
-    """A paid gift whose ledger record still waits in the queue: no entry yet."""
-    donation = make_donation(campaign, phone="13800005678")
-    Donation.objects.filter(pk=donation.pk).update(status=DonationStatus.PAID, paid_at=timezone.now())
-    now = timezone.now()
-    Receipt.objects.create(donation=donation, year=now.year, serial=990001, number=f"{now.year}-990001",
-                           token="pending-receipt-token", issued_at=now)
-    donation.refresh_from_db()
-    return donation
-
-
-def test_a_paid_gift_still_waiting_for_its_entry_says_so_everywhere(client, campaign):
-    donation = _paid_without_entry(campaign)
+def test_a_paid_gift_still_waiting_for_its_entry_says_so_everywhere(client, campaign, alipay_notification):
+    donation = _paid(client, alipay_notification, campaign, sequenced=False, phone="13800005678")
+    assert not LedgerEntry.objects.filter(source_ref=donation.out_trade_no).exists()
     for page in (
         client.get(reverse("donations:receipt_verify", args=[donation.receipt.number])),
         client.get(reverse("donations:return", args=[donation.resume_token])),
@@ -183,14 +178,15 @@ def test_the_pdf_carries_the_leaf_index_and_the_first_head_that_included_the_gif
         first["root_hash"]
 
 
-def test_a_pdf_made_while_the_entry_is_pending_says_so_and_the_next_download_has_the_proof(client, campaign):
-    from ledger.services import entry_record
+def test_a_pdf_made_while_the_entry_is_pending_says_so_and_the_next_download_has_the_proof(client, campaign,
+                                                                                        alipay_notification):
+    from ledger.services import sequence_pending
 
-    donation = _paid_without_entry(campaign)
+    donation = _paid(client, alipay_notification, campaign, sequenced=False)
     text = _pdf_text(client, donation.receipt)
     assert "正在记入基金的透明日志" in text and "根哈希" not in text
     # The queue catches up: the certificate is rendered afresh on every download (never stored), so it now cites it.
-    entry = entry_record(kind="donation", amount=donation.amount, occurred_on=timezone.localdate(), memo="补记",
-                         project_id=campaign.project_id, source="donation", source_ref=donation.out_trade_no)
+    sequence_pending()
+    entry = _entry(donation)
     text = _pdf_text(client, donation.receipt)
     assert f"叶子序号 {entry.id - 1}" in text and "正在记入" not in text

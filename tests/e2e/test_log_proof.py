@@ -175,7 +175,7 @@ def small_log(live_site):
 
     for number in range(11):
         entry_record(kind="donation", amount=Decimal(f"{number + 1}.00"), occurred_on=date(2026, 1, 1), memo=f"浏览器核验 {number}",
-                     source="e2e", source_ref=f"E{number}")
+                     source="donation", source_ref=f"E{number}")
 
 
 def test_the_script_agrees_with_the_verifier_on_every_proof_of_a_small_log(small_log, live_site, phone_watched):

@@ -19,7 +19,7 @@ DATA_BLOCK = re.compile(r'<script type="application/json" class="log-proof-data"
 
 @pytest.fixture
 def entries(post):
-    return [post("donation", f"{i + 1}.00", source="test", source_ref=f"B{i}") for i in range(6)]
+    return [post("donation", f"{i + 1}.00", source="donation", source_ref=f"B{i}") for i in range(6)]
 
 
 def _data(rendered):
@@ -55,23 +55,23 @@ def test_an_entry_outside_the_log_has_no_block(entries):
 
 
 def test_entries_are_found_by_source_once_they_are_in_the_log(entries):
-    assert selectors.entry_id_for_source(kind="donation", source="test", source_ref="B3") == entries[3].id
-    assert selectors.entry_id_for_source(kind="donation", source="test", source_ref="nope") is None
-    assert selectors.entry_id_for_source(kind="refund", source="test", source_ref="B3") is None
-    assert selectors.entry_id_for_source(kind="donation", source="test", source_ref="") is None
+    assert selectors.entry_id_for_source(kind="donation", source="donation", source_ref="B3") == entries[3].id
+    assert selectors.entry_id_for_source(kind="donation", source="donation", source_ref="nope") is None
+    assert selectors.entry_id_for_source(kind="refund", source="donation", source_ref="B3") is None
+    assert selectors.entry_id_for_source(kind="donation", source="donation", source_ref="") is None
 
 
 def test_the_first_head_covering_an_entry_never_changes(post, entries):
     first = selectors.entry_first_head(entries[1].id)
     assert first["size"] == entries[1].id
-    post("donation", "9.00", source="test", source_ref="later")
+    post("donation", "9.00", source="donation", source_ref="later")
     assert selectors.entry_first_head(entries[1].id) == first
     assert selectors.entry_first_head(99) is None
 
 
 def test_the_include_renders_the_contract_markup_and_escapes_every_value(post):
     hostile = '</script><script>alert("x")</script>&<!--'
-    entry = post("donation", "5.00", memo=hostile, source="test", source_ref="H1")
+    entry = post("donation", "5.00", memo=hostile, source="donation", source_ref="H1")
     rendered = render_to_string("ledger/includes/log_proof.html", {"block": selectors.inclusion_block(entry.id)})
     assert ('<section class="log-proof" data-kind="inclusion" data-public-key="' + public_key_b64()
             + f'" data-proof-url="/fund/log/proof/inclusion?entry={entry.id}&amp;size={entry.id}">') in rendered
