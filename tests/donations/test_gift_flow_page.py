@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from donations.models import Donation, DonationStatus, Receipt
 from ledger.models import EntryKind
-from ledger.services import entry_record
+from ledger.services import entry_record, sequence_pending
 from tests.donations.conftest import make_donation, post_alipay
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +23,11 @@ pytestmark = pytest.mark.django_db
 SCRIPT = Path(__file__).resolve().parents[2] / "ledger" / "gift_flow.py"
 
 
-def _paid(client, campaign, alipay_notification, amount):
+def _paid(client, campaign, alipay_notification, amount, *, sequenced=True):
     donation = make_donation(campaign, amount=amount, donor_name="张三")
     assert post_alipay(client, alipay_notification(donation)).content == b"success"
+    if sequenced:
+        sequence_pending()  # the sequencer appends the queued gift to the ledger
     donation.refresh_from_db()
     return donation
 
@@ -45,6 +47,12 @@ def _text(page):
     """The gift-flow block as plain text, tags stripped and whitespace folded."""
     block = re.search(r'<section class="gift-flow".*?</section>', page, re.S)[0]
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", block)))
+
+
+def test_a_gift_still_queued_for_the_ledger_says_so(client, campaign, alipay_notification):
+    donation = _paid(client, campaign, alipay_notification, "100.00", sequenced=False)
+    text = _text(_page(client, donation))
+    assert "正在记入账本" in text and "尚未使用" not in text
 
 
 def test_an_unspent_gift_says_it_is_still_waiting_in_the_project(client, campaign, alipay_notification):

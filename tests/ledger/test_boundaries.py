@@ -29,7 +29,7 @@ def test_an_unknown_source_is_refused_and_nothing_is_recorded(db):
 def test_the_migration_knows_every_source():
     from importlib import import_module
 
-    migration = import_module("ledger.migrations.0011_entry_source_choices")
+    migration = import_module("ledger.migrations.0012_entry_source_choices")
     assert migration.SOURCES == EntrySource.values
 
 
