@@ -65,10 +65,10 @@ def proof_blocks(html):
     """Each browser proof block on a page: its kind, public key and JSON data."""
     blocks = []
     for match in re.finditer(
-        r'<section class="log-proof" data-kind="([a-z]+)" data-public-key="([^"]*)">\s*'
-        r'<script type="application/json" class="log-proof-data">(.*?)</script>\s*'
-        r'<button type="button" class="log-proof-check">在浏览器中核验</button>\s*'
-        r'<p class="log-proof-result" role="status"></p>', html, re.S,
+        r'<section class="log-proof" data-kind="([a-z]+)" data-public-key="([^"]*)"[^>]*>.*?'
+        r'<script type="application/json" class="log-proof-data">(.*?)</script>.*?'
+        r'<button type="button" class="[^"]*log-proof-check">在浏览器中核验</button>.*?'
+        r'<p class="log-proof-result" role="status"></p>\s*</section>', html, re.S,
     ):
         blocks.append({"kind": match[1], "public_key": html_lib.unescape(match[2]), "data": json.loads(match[3])})
     return blocks
