@@ -224,3 +224,24 @@ def test_the_script_agrees_with_the_verifier_on_every_proof_of_a_small_log(small
     assert wrong == {}
     assert tampered and all(outcomes[name].startswith("fail") for _, name, _ in tampered)
     assert problems == [], "\n".join(problems)
+
+
+def test_the_2021_report_proves_in_the_browser_that_its_ledger_extends_2019s(live_site, phone_watched):
+    from cms_pages.models import AnnualReportPage
+
+    context, page, problems = phone_watched
+    url = live_site + AnnualReportPage.objects.get(year=2021).url
+    page.goto(url)
+    page.get_by_role("heading", name="本报告依据的账本：签名树头").wait_for()
+    assert page.locator('.log-proof[data-kind="consistency"]').count() == 1
+    state, message = _check(page)
+    assert state == "ok", message
+    page.locator(".log-proof").scroll_into_view_if_needed()
+    save_screenshot(page, "report-2021-consistency-phone")
+    # A proof that does not join the two heads is refused.
+    page.route(url, _tampered(lambda d: d.update(proof=[_flip(d["proof"][0]), *d["proof"][1:]])))
+    page.goto(url)
+    state, message = _check(page)
+    assert state == "fail", message
+    page.unroute(url)
+    assert problems == [], "\n".join(problems)
