@@ -18,6 +18,12 @@ FACTS = {
     "paid_at": datetime(2026, 11, 22, 17, 30, tzinfo=UTC), "campaign_title": "志愿城市·太原 社区助老",
     "fundraiser_name": "中国志愿服务基金会", "fundraiser_uscc": "53100000500021676M",
     "verify_url": "https://example.org/donations/receipts/2026-000042/",
+    "log_facts": {  # the leaf and signed head every certificate now prints
+        "entry_id": 123457, "index": 123456,
+        "head": {"size": 130000, "timestamp": "2026-11-22T09:30:00Z", "key_id": "4f32442e64e7f068", "root_hash": "ab" * 32},
+        "proof_url": "https://example.org/fund/log/proof/inclusion?entry=123457&size=130000",
+        "verifier_url": "https://example.org/fund/log/verify_log.py",
+    },
 }
 
 

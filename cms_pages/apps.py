@@ -6,3 +6,9 @@ class CmsPagesConfig(AppConfig):
 
     name = "cms_pages"
     verbose_name = "网站内容"
+
+    def ready(self):
+        from cms_pages.heads import on_report_published
+        from cms_pages.models.reports import AnnualReportPage, report_published
+
+        report_published.connect(on_report_published, sender=AnnualReportPage, dispatch_uid="cms_pages.heads.pin")

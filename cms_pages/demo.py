@@ -396,3 +396,25 @@ def _featured(home, projects, facts):
     running_2021 = [p for p in projects.values() if p.cohort_year == 2021 and p.status == ProjectStatus.RUNNING]
     for order, project in enumerate(running_2021[:3]):
         HomeFeaturedProject.objects.create(page=home, project=project, sort_order=order)
+
+
+def pin_reports(context, stdout):
+    """Pin each demo report to the signed head of the ledger as it stood once that year's entries were in.
+
+    Runs after the ledger's loader: the reports were published before the ledger existed, so they
+    pin here the head the fund would have pinned on publishing them (the entries dated up to the
+    report's year end). Pinning the same head again records nothing, so loading twice changes nothing.
+    """
+    from django.db.models import Max
+
+    from cms_pages.heads import report_head_pin
+    from ledger.models import LedgerEntry
+
+    pinned = []
+    for year, report in sorted(context["reports"].items()):
+        size = LedgerEntry.objects.filter(occurred_on__lte=date(year, 12, 31)).aggregate(last=Max("id"))["last"]
+        if size:
+            pinned.append(report_head_pin(
+                report=report, size=size, note=f"演示内容：按 {year} 年度记录全部入账后的日志规模锁定。",
+            ))
+    stdout.write(f"年度报告锁定树头：{', '.join(str(p.size) for p in pinned)}。")

@@ -10,7 +10,7 @@ from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from cms_pages.models import AnnualReportPage, Category, District, FigureRecord, Organisation
+from cms_pages.models import AnnualReportPage, Category, District, FigureRecord, Organisation, ReportHeadPin
 from cms_pages.selectors import disclosure_overdue_projects
 
 
@@ -78,12 +78,13 @@ def add_overdue_disclosure_panel(request, panels):
 
 
 def _pages_with_figure_records(pages):
-    """Those of ``pages`` that are, or contain, an annual report with a published-figure log."""
+    """Those of ``pages`` that are, or contain, an annual report with a published-figure log or a pinned head."""
     return [
         page for page in pages
-        if isinstance(page, Page) and FigureRecord.objects.filter(
-            page__in=AnnualReportPage.objects.filter(path__startswith=page.path)
-        ).exists()
+        if isinstance(page, Page) and any(
+            model.objects.filter(page__in=AnnualReportPage.objects.filter(path__startswith=page.path)).exists()
+            for model in (FigureRecord, ReportHeadPin)
+        )
     ]
 
 

@@ -36,6 +36,7 @@ def campaign_for_project(project) -> CampaignPage | None:
 
 def campaign_totals(*, campaign: CampaignPage) -> dict:
     """Raised (paid less refunds, from the ledger), donor count, goal, progress and days left."""
+    from ledger.models import EntryKind, EntrySource
     from ledger.selectors import source_total
 
     orders = Donation.objects.filter(campaign=campaign, status__in=PAID_STATUSES)
@@ -43,8 +44,8 @@ def campaign_totals(*, campaign: CampaignPage) -> dict:
     refund_refs = Refund.objects.filter(donation__campaign=campaign, status=RefundStatus.SUCCEEDED).values(
         "out_request_no"
     )
-    donated = source_total(kind="donation", source="donation", source_refs=refs)
-    refunded = source_total(kind="refund", source="refund", source_refs=refund_refs)
+    donated = source_total(kind=EntryKind.DONATION, source=EntrySource.DONATION, source_refs=refs)
+    refunded = source_total(kind=EntryKind.REFUND, source=EntrySource.REFUND, source_refs=refund_refs)
     raised = donated - refunded
     donors = orders.exclude(status=DonationStatus.REFUNDED).count()
     progress = min(100, int(raised * 100 / campaign.goal)) if campaign.goal else 0
@@ -123,6 +124,88 @@ def receipt_public_facts(*, receipt: Receipt) -> dict:
     }
 
 
+def _gift_entry_id(donation: Donation) -> int | None:
+    from ledger.models import EntrySource
+    from ledger.selectors import entry_id_for_source
+
+    return entry_id_for_source(kind="donation", source=EntrySource.DONATION, source_ref=donation.out_trade_no)
+
+
+def gift_proof(*, donation: Donation) -> dict | None:
+    """The gift's place in the transparency log, for the pages that show one gift.
+
+    None for an unpaid order; {"state": "pending"} while its ledger entry waits to be appended;
+    else {"state": "in_log", "block": the proof block, "reversed_by": id of a correction or None,
+    "refunds": [{"amount", "entry_id", "url"}]} (each refund is an entry of its own, proved apart).
+    """
+    if not donation.is_paid:
+        return None
+    from ledger import selectors as ledger
+    from ledger.models import EntrySource
+
+    entry_id = _gift_entry_id(donation)
+    block = ledger.inclusion_block(entry_id) if entry_id else None
+    if block is None:
+        return {"state": "pending"}
+    refunds = []
+    for refund in donation.refunds.filter(status=RefundStatus.SUCCEEDED).order_by("pk"):
+        refund_entry = ledger.entry_id_for_source(kind="refund", source=EntrySource.REFUND, source_ref=refund.out_request_no)
+        refunds.append({"amount": refund.amount, "entry_id": refund_entry,
+                        "url": ledger.inclusion_proof_path(refund_entry, block["data"]["head"]["size"])
+                        if refund_entry and refund_entry <= block["data"]["head"]["size"] else ""})
+    return {"state": "in_log", "block": block, "reversed_by": ledger.entry_reversed_by(entry_id), "refunds": refunds}
+
+
+def gift_log_facts(*, donation: Donation) -> dict | None:
+    """What a printed certificate cites: the leaf and the first signed head that included it (it never changes).
+
+    None while the entry is still waiting to be appended.
+    """
+    from ledger import selectors as ledger
+
+    entry_id = _gift_entry_id(donation) if donation.is_paid else None
+    head = ledger.entry_first_head(entry_id) if entry_id else None
+    if head is None:
+        return None
+    from django.urls import reverse
+
+    base = settings.SITE_BASE_URL.rstrip("/")
+    return {"entry_id": entry_id, "index": entry_id - 1, "head": head,
+            "proof_url": base + ledger.inclusion_proof_path(entry_id, head["size"]),
+            "verifier_url": base + reverse("ledger:verifier")}
+
+
+GIFT_FLOW_SHOWN = 20
+
+
+def receipt_gift_flow(*, receipt: Receipt) -> dict:
+    """Where the certificate's gift went, for its public page, by the ledger's published rule.
+
+    state: "recording" (paid, not yet appended to the ledger), "refunded" (nothing left to
+    follow), "unspent", "partly" or "spent". At most GIFT_FLOW_SHOWN disbursements are listed;
+    ``more`` counts the rest.
+    """
+    from ledger.models import EntrySource
+    from ledger.selectors import gift_spending
+
+    donation = receipt.donation
+    flow = gift_spending(source=EntrySource.DONATION, source_ref=donation.out_trade_no)
+    if flow is None:
+        return {"state": "recording"}
+    allocations = flow["allocations"]
+    if Decimal(flow["net"]) == ZERO:
+        state = "refunded"
+    elif not allocations:
+        state = "unspent"
+    else:
+        state = "partly" if Decimal(flow["unspent"]) > ZERO else "spent"
+    return {
+        **flow, "state": state, "shown": allocations[:GIFT_FLOW_SHOWN],
+        "more": max(0, len(allocations) - GIFT_FLOW_SHOWN),
+        "spent": Decimal(flow["spent"]), "unspent": Decimal(flow["unspent"]), "net": Decimal(flow["net"]),
+    }
+
+
 def receipt_pdf(*, receipt: Receipt) -> bytes:
     from django.urls import reverse
 
@@ -135,6 +218,7 @@ def receipt_pdf(*, receipt: Receipt) -> bytes:
         paid_at=donation.paid_at, campaign_title=donation.campaign.title,
         fundraiser_name=fundraiser["name"], fundraiser_uscc=fundraiser["uscc"],
         verify_url=settings.SITE_BASE_URL.rstrip("/") + reverse("donations:receipt_verify", args=[receipt.number]),
+        log_facts=gift_log_facts(donation=donation),
     )
 
 

@@ -149,7 +149,7 @@ def payment_return(request, token):
     receipt = getattr(donation, "receipt", None) if donation.is_paid else None
     return render(request, "donations/return.html", {
         "donation": donation, "signed_ok": signed_ok, "receipt": receipt,
-        "display_name": selectors.donor_display_name(donation),
+        "display_name": selectors.donor_display_name(donation), "gift_proof": selectors.gift_proof(donation=donation),
     })
 
 
@@ -178,7 +178,10 @@ def receipt_download(request, token):
 def receipt_verify(request, number):
     receipt = selectors.receipt_by_number(number=number)
     facts = selectors.receipt_public_facts(receipt=receipt) if receipt else None
-    return render(request, "donations/receipt_verify.html", {"facts": facts, "number": number},
+    gift_proof = selectors.gift_proof(donation=receipt.donation) if receipt else None
+    gift_flow = selectors.receipt_gift_flow(receipt=receipt) if receipt else None
+    return render(request, "donations/receipt_verify.html",
+                  {"facts": facts, "number": number, "gift_proof": gift_proof, "gift_flow": gift_flow},
                   status=200 if facts else 404)
 
 
@@ -202,7 +205,8 @@ def lookup(request):
             context["error"] = "未找到匹配的捐赠，请核对订单号与手机号后四位。"
             return render(request, "donations/lookup.html", context, status=404)
         context.update(donation=donation, receipt=getattr(donation, "receipt", None) if donation.is_paid else None,
-                       display_name=selectors.donor_display_name(donation))
+                       display_name=selectors.donor_display_name(donation),
+                       gift_proof=selectors.gift_proof(donation=donation))
     return render(request, "donations/lookup.html", context)
 
 

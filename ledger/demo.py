@@ -8,10 +8,10 @@ reference, so loading twice records nothing new.
 from datetime import date
 from decimal import Decimal
 
-from ledger.models import EntryKind
+from ledger.models import EntryKind, EntrySource
 from ledger.services import entry_record
 
-SOURCE = "annual_report"
+SOURCE = EntrySource.ANNUAL_REPORT
 QINGXU_PLATFORM = "清徐新时代文明实践平台"
 
 

@@ -11,10 +11,18 @@ This file uses only the standard library (the ``cryptography`` package speeds up
 installed) so anyone can download it and check the fund's published proofs years later.
 """
 
+import os
+import sys
+
+# Run as `python ledger/<this file>` inside the project, Python puts ledger/ first on sys.path,
+# where the project's `selectors` package would hide the standard library's module of that name.
+HERE = os.path.dirname(os.path.abspath(__file__))
+if sys.path and os.path.abspath(sys.path[0] or os.curdir) == HERE and os.path.isdir(os.path.join(HERE, "selectors")):
+    del sys.path[0]
+
 import base64
 import hashlib
 import json
-import sys
 
 HEAD_PREFIX = "fund-ledger-tree-head/v1"
 KEY_PREFIX = b"fund-ledger-key/v1\n"

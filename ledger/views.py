@@ -84,20 +84,42 @@ def _figures_csv(figures):
         writer.writerow(["project", row["project__title"], *[row[c] for c in columns]])
     for row in figures["income_by_channel"]:
         writer.writerow(["income_channel", row["channel"], row["amount"], "", "", "", "", ""])
+    head = figures.get("head")
+    if head:
+        # The signed head these figures were computed at, one field per column after the size.
+        writer.writerow(["log_head", head["size"], head["root_hash"], head["timestamp"], head["key_id"],
+                         head["signature"], head["origin"], ""])
     return "\ufeff" + buffer.getvalue()
 
 
 @require_GET
 def year_figures_download(request, year, fmt):
-    """One year's computed figures as open data (schema documented in the README)."""
+    """One year's computed figures as open data (schema documented in the README).
+
+    Computed at a signed tree head, carried in the file: the latest, or ``?size=`` for the head
+    of that size (the size an annual report pinned), counting only the log's first ``size`` entries.
+    """
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise Http404("没有这一年的数据。")
-    figures = selectors.year_figures(year=year)
+    size, error = _int_param(request, "size", 1, ID_MAX)
+    if error:
+        return error
+    head = selectors.disclosure_head(size)
+    if head is None and size is not None:
+        return JsonResponse(
+            {"error": "no_such_head", "parameter": "size",
+             "message": f"日志目前只有 {selectors.log_size()} 条，没有规模为 {size} 的树头。"},
+            status=404, json_dumps_params={"ensure_ascii": False},
+        )
+    # An empty log has no head: the figures are then those of an empty ledger.
+    figures = selectors.year_figures(year=year, log_size=head["size"] if head else 0)
+    figures["head"] = head
     if fmt == "csv":
         response = HttpResponse(_figures_csv(figures), content_type=CONTENT_TYPES["csv"])
     else:
         response = JsonResponse(figures, json_dumps_params={"ensure_ascii": False, "default": str})
-    response["Content-Disposition"] = f'attachment; filename="fund-figures-{year}.{fmt}"'
+    suffix = f"-at-{head['size']}" if size is not None else ""
+    response["Content-Disposition"] = f'attachment; filename="fund-figures-{year}{suffix}.{fmt}"'
     return response
 
 

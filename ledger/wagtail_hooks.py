@@ -1,5 +1,6 @@
 """The finance admin: list, inspect and record ledger entries; there is no edit or delete route."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from wagtail import hooks
@@ -10,7 +11,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from ledger import voucher_hooks  # noqa: F401  (voucher serve and document guards register on import)
 from ledger.forms import LedgerEntryForm
 from ledger.models import Cosignature, LedgerEntry, Witness
-from ledger.services import PROJECT_PAGE_MODEL, entry_record
+from ledger.services import entry_record
 from ledger.viewsets import AppendOnlyViewSet, ServiceCreateView
 
 
@@ -41,7 +42,7 @@ class LedgerEntryViewSet(AppendOnlyViewSet):
     search_fields = ["memo", "source_ref"]
     edit_handler = ObjectList([
         FieldRowPanel([FieldPanel("kind"), FieldPanel("occurred_on")]),
-        PageChooserPanel("project", page_type=PROJECT_PAGE_MODEL),
+        PageChooserPanel("project", page_type=settings.LEDGER_PROJECT_MODEL),
         FieldPanel("amount"),
         FieldPanel("memo"),
         FieldPanel("voucher"),

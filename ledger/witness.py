@@ -17,20 +17,32 @@ Standard library only, plus verify_log.py beside this file (download both from /
 The state directory holds heads.json: every head this witness has seen, by size, and what it co-signed.
 """
 
+import os
+import sys
+
+# Run as `python ledger/<this file>` inside the project, Python puts ledger/ first on sys.path,
+# where the project's `selectors` package would hide the standard library's module of that name.
+HERE = os.path.dirname(os.path.abspath(__file__))
+if sys.path and os.path.abspath(sys.path[0] or os.curdir) == HERE and os.path.isdir(os.path.join(HERE, "selectors")):
+    del sys.path[0]
+
 import argparse
 import base64
 import binascii
 import datetime
 import json
-import os
-import sys
 import urllib.error
 import urllib.request
 
 if __package__:
     from . import verify_log
-else:  # run as a script: verify_log.py sits in the same directory, which Python puts on sys.path
-    import verify_log
+else:  # run as a script: load verify_log.py from beside this file
+    import importlib.util
+
+    _spec = importlib.util.spec_from_file_location("verify_log", os.path.join(HERE, "verify_log.py"))
+    verify_log = importlib.util.module_from_spec(_spec)
+    sys.modules["verify_log"] = verify_log
+    _spec.loader.exec_module(verify_log)
 
 STATE_FILE = "heads.json"
 STATE_FORMAT = "fund-ledger-witness-state/v1"

@@ -15,7 +15,9 @@ from cms_pages.models.reports import (
     FigureAction,
     FigureRecord,
     FigureRecordImmutableError,
+    HeadPinImmutableError,
     PublishedFigure,
+    ReportHeadPin,
 )
 from cms_pages.models.snippets import Category, District, Organisation
 from cms_pages.models.standard import StandardPage
@@ -23,7 +25,7 @@ from cms_pages.models.stories import ProjectStoryPage, StoryKind
 
 __all__ = [
     "AnnualReportPage", "Category", "DisclosureIndexPage", "District", "FundImage", "FundRendition",
-    "FigureAction", "FigureRecord", "FigureRecordImmutableError", "FundSettings", "HomeFeaturedProject", "HomePage", "Organisation", "ProjectGalleryImage",
+    "FigureAction", "FigureRecord", "FigureRecordImmutableError", "FundSettings", "HeadPinImmutableError", "HomeFeaturedProject", "HomePage", "Organisation", "ProjectGalleryImage",
     "ProjectIndexPage", "ProjectOrigin", "ProjectPage", "ProjectStatus", "ProjectStoryPage",
-    "PublishedFigure", "StandardPage", "StoryKind",
+    "PublishedFigure", "ReportHeadPin", "StandardPage", "StoryKind",
 ]

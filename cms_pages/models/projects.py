@@ -131,6 +131,10 @@ class ProjectPage(Page):
         on_delete=models.SET_NULL, related_name="+",
     )
 
+    # settings.LEDGER_PROJECT_MODEL names this model; the ledger groups money by category through
+    # these lookups (see ledger/projects.py), so it never imports this app.
+    ledger_category_paths = {"name": "category__name", "slug": "category__slug"}
+
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         FieldPanel("hero_image"),

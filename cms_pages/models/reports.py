@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models, transaction
+from django.dispatch import Signal
 from modelcluster.fields import ParentalKey
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -11,6 +12,10 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms_pages.blocks import BodyBlock
+
+# Sent inside the publishing transaction when a new revision of a report goes live. A signal,
+# not a call, so the content models (which search reads) do not depend on the ledger.
+report_published = Signal()
 
 
 class DisclosureIndexPage(Page):
@@ -29,7 +34,12 @@ class DisclosureIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["reports"] = AnnualReportPage.objects.child_of(self).live().public().order_by("-year")
+        # Each report with the size of the signed head it pinned, in the same query.
+        pinned = ReportHeadPin.objects.filter(page=models.OuterRef("pk")).order_by("-pk").values("size")[:1]
+        context["reports"] = (
+            AnnualReportPage.objects.child_of(self).live().public()
+            .annotate(pinned_size=models.Subquery(pinned)).order_by("-year")
+        )
         context["other_pages"] = Page.objects.child_of(self).live().public().not_type(AnnualReportPage)
         return context
 
@@ -132,6 +142,7 @@ class AnnualReportPage(Page):
         APIField("shortcomings"),
         APIField("improvements"),
         APIField("published_figures"),
+        APIField("pinned_head"),
     ]
 
     class Meta:
@@ -157,7 +168,15 @@ class AnnualReportPage(Page):
             publishing = update_fields is None or "live_revision" in update_fields
             if publishing and self.live and self.live_revision_id and self.live_revision_id != previous_live:
                 report_figures_record(report=self, revision=self.live_revision)
+                # The ledger figures are taken at publication: cms_pages.heads pins the signed head.
+                report_published.send(sender=AnnualReportPage, report=self, revision=self.live_revision)
         return result
+
+    @property
+    def pinned_head(self):
+        """The signed tree head this report's ledger figures are computed at (its newest pin), or None."""
+        pin = ReportHeadPin.objects.filter(page_id=self.pk).order_by("-pk").first() if self.pk else None
+        return pin.head if pin else None
 
     def get_context(self, request, *args, **kwargs):
         from cms_pages.selectors import annual_report_context
@@ -188,6 +207,17 @@ class PublishedFigure(Orderable):
 
     def __str__(self):
         return self.label
+
+
+def staff_role(user):
+    """The role a staff member acted in, published instead of their name."""
+    if user is None:
+        return "系统"
+    names = {g.name for g in user.groups.all()}
+    for role in ("审核员", "编辑", "财务"):
+        if role in names:
+            return role
+    return "管理员" if user.is_superuser else "工作人员"
 
 
 class FigureRecordImmutableError(ValueError):
@@ -281,11 +311,87 @@ class FigureRecord(models.Model):
     @property
     def recorded_by_role(self):
         """Which role made the change, published instead of a staff member's name."""
-        user = self.recorded_by
-        if user is None:
-            return "系统"
-        names = {g.name for g in user.groups.all()}
-        for role in ("审核员", "编辑", "财务"):
-            if role in names:
-                return role
-        return "管理员" if user.is_superuser else "工作人员"
+        return staff_role(self.recorded_by)
+
+
+class HeadPinImmutableError(ValueError):
+    """Raised when anything tries to change or remove a report's pinned head."""
+
+
+class ReportHeadPinQuerySet(models.QuerySet):
+    """Pins can be read and appended one at a time, never changed or removed."""
+
+    def update(self, **kwargs):
+        raise HeadPinImmutableError("报告锁定的树头只能追加，不能修改。")
+
+    def delete(self):
+        raise HeadPinImmutableError("报告锁定的树头只能追加，不能删除。")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise HeadPinImmutableError("报告锁定的树头只能追加，不能修改。")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise HeadPinImmutableError("报告锁定的树头只能经 cms_pages.services 逐条登记。")
+
+    def update_or_create(self, *args, **kwargs):
+        raise HeadPinImmutableError("报告锁定的树头只能追加，不能修改。")
+
+
+class ReportHeadPin(models.Model):
+    """The signed tree head a report's ledger figures were computed at, one row each time it is pinned.
+
+    The report's pin is its newest row; older rows stay as its public history. It is a row of its
+    own rather than a page field because publishing a revision rewrites every page field from
+    that revision's saved copy, which was made before the pin existed.
+    """
+
+    page = models.ForeignKey(AnnualReportPage, on_delete=models.PROTECT, related_name="head_pins")
+    size = models.BigIntegerField("日志条目数")
+    root_hash = models.CharField("根哈希", max_length=64)
+    head_timestamp = models.CharField("树头签署时间（UTC）", max_length=20)
+    origin = models.CharField("日志名称", max_length=100)
+    key_id = models.CharField("公钥编号", max_length=16)
+    signature = models.CharField("签名", max_length=100)
+    # The page revision whose publication pinned it (a plain id: revisions may be purged, pins may not).
+    revision_id = models.PositiveBigIntegerField("页面版本", null=True, blank=True)
+    note = models.CharField("说明", max_length=255, blank=True)
+    pinned_at = models.DateTimeField("锁定时间", auto_now_add=True)
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+", editable=False,
+    )
+
+    objects = ReportHeadPinQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "报告锁定的树头"
+        verbose_name_plural = "报告锁定的树头"
+        ordering = ["pinned_at", "pk"]
+        base_manager_name = "objects"
+        # Nobody may be granted change or delete: the permissions do not exist.
+        default_permissions = ("view",)
+        constraints = [models.CheckConstraint(condition=models.Q(size__gte=1), name="cms_pages_headpin_size")]
+
+    def __str__(self):
+        return f"{self.page_id} @ {self.size}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise HeadPinImmutableError("报告锁定的树头只能追加，不能修改。")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HeadPinImmutableError("报告锁定的树头只能追加，不能删除。")
+
+    @property
+    def pinned_by_role(self):
+        return staff_role(self.pinned_by)
+
+    @property
+    def head(self):
+        """The pinned head in the log's own JSON shape, so the log's verifier checks it as it is."""
+        return {
+            "origin": self.origin, "size": self.size, "root_hash": self.root_hash,
+            "timestamp": self.head_timestamp, "key_id": self.key_id, "signature": self.signature,
+        }

@@ -41,8 +41,12 @@ def register_font():
 
 
 def render_certificate_pdf(*, receipt_number, donor_display_name, amount: Decimal, paid_at, campaign_title,
-                           fundraiser_name, fundraiser_uscc, verify_url) -> bytes:
-    """One certificate page: who gave how much (figures and capitals), when, to what, and how to verify it."""
+                           fundraiser_name, fundraiser_uscc, verify_url, log_facts=None) -> bytes:
+    """One certificate page: who gave how much (figures and capitals), when, to what, and how to verify it.
+
+    ``log_facts`` (donations.selectors.gift_log_facts) prints the gift's leaf and signed head, so the
+    donor can check the gift is in the ledger years later; None says the entry is still being recorded.
+    """
     font = register_font()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=PAGE, pageCompression=1)
@@ -57,7 +61,8 @@ def render_certificate_pdf(*, receipt_number, donor_display_name, amount: Decima
     pdf.setFillColor(MUTED)
     pdf.setFont(font, 9)
     pdf.drawRightString(width - 16 * mm, height - 16 * mm, f"证书编号：{receipt_number}")
-    _body(pdf, font, width, height, donor_display_name, amount, paid_at, campaign_title)
+    bottom = _body(pdf, font, width, height, donor_display_name, amount, paid_at, campaign_title)
+    _log_proof(pdf, font, min(bottom - 6 * mm, 64 * mm), log_facts)
     _signature(pdf, font, fundraiser_name, fundraiser_uscc, paid_at)
     _qr(pdf, font, verify_url, width)
     pdf.showPage()
@@ -94,6 +99,29 @@ def _body(pdf, font, width, height, donor, amount, paid_at, campaign):
     box_width = width - 40 * mm
     _, box_height = paragraph.wrap(box_width, 60 * mm)
     paragraph.drawOn(pdf, 20 * mm, height - 52 * mm - box_height)
+    return height - 52 * mm - box_height
+
+
+def _log_proof(pdf, font, top, facts):
+    """Small print above the signature: enough to fetch and check the inclusion proof without this site's pages."""
+    if facts is None:
+        lines = [
+            "账本证明：生成本证书时，这笔捐赠正在记入基金的透明日志，尚无证明。",
+            "稍后扫描右侧二维码打开核验页，即可查看并核验它的包含证明；届时重新下载的证书会载明叶子序号和签名树头。",
+        ]
+    else:
+        head = facts["head"]
+        lines = [
+            f"账本证明：本捐赠为资金账本第 {facts['entry_id']} 条记录，透明日志叶子序号 {facts['index']}。",
+            f"签名树头：日志共 {head['size']} 条，签署于 {head['timestamp']}，公钥编号 {head['key_id']}",
+            f"根哈希：{head['root_hash']}",
+            f"包含证明：{facts['proof_url']}",
+            f"离线核验程序：{facts['verifier_url']}（只需 Python 3）",
+        ]
+    pdf.setFillColor(MUTED)
+    pdf.setFont(font, 7)
+    for number, line in enumerate(lines):
+        pdf.drawString(20 * mm, top - number * 3.6 * mm, line)
 
 
 def _signature(pdf, font, name, uscc, paid_at):

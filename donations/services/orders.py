@@ -197,6 +197,7 @@ def _post_donation_to_ledger(donation):
     Totals count a queued gift immediately; the sequencer appends it to the chain within moments.
     A bank transfer carries its sealed voucher and is entered by staff, so it takes the synchronous path.
     """
+    from ledger.models import EntryKind, EntrySource
     from ledger.services import entry_enqueue, entry_record
 
     if hasattr(donation, "campaign_title"):  # read with the order (see _notification_apply)
@@ -204,9 +205,9 @@ def _post_donation_to_ledger(donation):
     else:
         title, project_id = donation.campaign.title, donation.campaign.project_id
     fields = dict(
-        kind="donation", amount=donation.amount, occurred_on=timezone.localdate(donation.paid_at),
+        kind=EntryKind.DONATION, amount=donation.amount, occurred_on=timezone.localdate(donation.paid_at),
         memo=f"{title}：{Gateway(donation.gateway).label}捐赠，订单 {donation.out_trade_no}",
-        project_id=project_id, source="donation", source_ref=donation.out_trade_no,
+        project_id=project_id, source=EntrySource.DONATION, source_ref=donation.out_trade_no,
         recorded_by=donation.recorded_by,
     )
     if donation.voucher_id is not None or donation.gateway == Gateway.OFFLINE:

@@ -70,6 +70,7 @@ def _refund_occurred_on(*, refunded_at):
 def _refund_settle(refund, *, donation, data, refunded_at=None, gateway_refund_no="", cause="退款成功",
                    notification=None, actor=None):
     """A refund that moved money: donation refunded amount, status, events and a refund ledger entry."""
+    from ledger.models import EntryKind, EntrySource
     from ledger.services import entry_record
 
     new_total = donation.refunded_amount + refund.amount
@@ -88,9 +89,9 @@ def _refund_settle(refund, *, donation, data, refunded_at=None, gateway_refund_n
     refund.save(update_fields=["status", "completed_at", "gateway_response", "error", "next_check_at",
                                "refunded_at", "gateway_refund_no"])
     entry_record(
-        kind="refund", amount=refund.amount, occurred_on=_refund_occurred_on(refunded_at=refund.refunded_at),
+        kind=EntryKind.REFUND, amount=refund.amount, occurred_on=_refund_occurred_on(refunded_at=refund.refunded_at),
         memo=f"退还捐赠：订单 {donation.out_trade_no}，{refund.reason}",
-        project_id=donation.campaign.project_id, source="refund", source_ref=refund.out_request_no,
+        project_id=donation.campaign.project_id, source=EntrySource.REFUND, source_ref=refund.out_request_no,
         recorded_by=actor,
     )
 

@@ -166,6 +166,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Ledger: the page type an entry's project must be. The ledger reaches projects (and, through the
+# model's ledger_category_paths, their categories) only through this, never by importing the app.
+LEDGER_PROJECT_MODEL = "cms_pages.ProjectPage"
+
 # Wagtail
 WAGTAILIMAGES_IMAGE_MODEL = "cms_pages.FundImage"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
@@ -264,6 +268,8 @@ DEMO_FACTS_FILE = PROJECT_DIR / "demo_data" / "fund_reports.json"
 DEMO_LOADERS = [
     "cms_pages.demo.load",
     "ledger.demo.load",
+    # After the ledger: each report pins the signed head its figures are computed at.
+    "cms_pages.demo.pin_reports",
     "donations.demo.load",
 ]
 

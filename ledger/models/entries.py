@@ -21,6 +21,19 @@ class EntryKind(models.TextChoices):
     CORRECTION = "correction", "更正冲销"
 
 
+class EntrySource(models.TextChoices):
+    """Who posted an entry; with ``source_ref`` it names the record the entry stands for.
+
+    Every value already stored is one of these (existing hashes cover them, so none is renamed).
+    An offline bank transfer is a donation order like an online gift and posts as ``donation``.
+    """
+
+    STAFF = "", "财务录入"
+    DONATION = "donation", "捐赠订单"
+    REFUND = "refund", "捐赠退款"
+    ANNUAL_REPORT = "annual_report", "年度报告汇总"
+
+
 class LedgerEntryQuerySet(models.QuerySet):
     """Entries can be read and appended, never changed or removed in bulk."""
 
@@ -59,7 +72,7 @@ class LedgerEntry(models.Model):
         help_text="仅用于不属于单个项目的汇总记录，如报告只公布了某类别合计。",
     )
     memo = models.TextField("摘要")
-    source = models.CharField("来源", max_length=30, blank=True)
+    source = models.CharField("来源", max_length=30, blank=True, choices=EntrySource.choices)
     source_ref = models.CharField("来源编号", max_length=64, blank=True)
     reverses = models.OneToOneField(
         "self", verbose_name="冲销的记录", null=True, blank=True,

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from ledger.models.entries import EntryKind, LedgerImmutableError
+from ledger.models.entries import EntryKind, EntrySource, LedgerImmutableError
 
 
 class PendingEntryQuerySet(models.QuerySet):
@@ -42,7 +42,7 @@ class PendingEntry(models.Model):
     )
     category_label = models.CharField("类别（汇总记录）", max_length=50, blank=True)
     memo = models.TextField("摘要")
-    source = models.CharField("来源", max_length=30, blank=True)
+    source = models.CharField("来源", max_length=30, blank=True, choices=EntrySource.choices)
     source_ref = models.CharField("来源编号", max_length=64, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True,

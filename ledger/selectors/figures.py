@@ -3,8 +3,7 @@
 import re
 from datetime import date
 
-from django.apps import apps
-
+from ledger.projects import category_lookup
 from ledger.selectors.totals import ZERO, flow_by_category, flow_by_project, fund_totals, income_by_channel
 
 FIGURE_LABELS = {
@@ -17,20 +16,22 @@ FIGURE_LABELS = {
 }
 
 
-def year_figures(*, year: int) -> dict:
+def year_figures(*, year: int, log_size: int | None = None) -> dict:
     """Everything the annual report computes from the ledger for one year.
 
-    Flows are the year's own; payable is the balance at the year's end.
+    Flows are the year's own; payable is the balance at the year's end. With ``log_size``, only
+    the log's first ``log_size`` entries count: the figures as they stood at that signed head,
+    whatever is appended later (even an entry dated in that year, such as a late correction).
     """
     start, end = date(year, 1, 1), date(year, 12, 31)
-    flows = fund_totals(start=start, end=end)
-    flows["payable"] = fund_totals(on_or_before=end)["payable"]
+    flows = fund_totals(start=start, end=end, log_size=log_size)
+    flows["payable"] = fund_totals(on_or_before=end, log_size=log_size)["payable"]
     return {
         "year": year,
         "totals": flows,
-        "by_category": flow_by_category(start=start, end=end),
-        "by_project": flow_by_project(start=start, end=end),
-        "income_by_channel": income_by_channel(start=start, end=end),
+        "by_category": flow_by_category(start=start, end=end, log_size=log_size),
+        "by_project": flow_by_project(start=start, end=end, log_size=log_size),
+        "income_by_channel": income_by_channel(start=start, end=end, log_size=log_size),
     }
 
 
@@ -42,19 +43,21 @@ YEAR_END_KEYS = {"payable_unpaid", "payable"}
 
 
 def _category_names_by_slug(slugs):
-    # Resolved through the app registry: the content app depends on the ledger, not the reverse.
-    if not slugs or not apps.is_installed("cms_pages"):
+    # Reached through the configured project model: the content app depends on the ledger, not the reverse.
+    lookup = category_lookup() if slugs else None
+    if lookup is None:
         return {}
-    category = apps.get_model("cms_pages", "Category")
-    return dict(category.objects.filter(slug__in=slugs).values_list("slug", "name"))
+    category, name_field, slug_field = lookup
+    return dict(category.objects.filter(**{f"{slug_field}__in": slugs}).values_list(slug_field, name_field))
 
 
-def computed_figures(*, year: int, keys) -> dict:
+def computed_figures(*, year: int, keys, log_size: int | None = None) -> dict:
     """The ledger's value for each published figure key it knows how to compute.
 
     raised/approved_amount/disbursed/refunded: that year's flow; payable_unpaid: the balance
     at the year's end; project_spending_YYYY_YYYY: disbursed over those years;
     invested-<category slug>: approved that year in that category. Other keys are absent.
+    ``log_size`` counts only the log's first ``log_size`` entries, as ``year_figures`` does.
     """
     # Published keys may be written with hyphens (approved-amount) or underscores.
     originals = list(keys)
@@ -62,20 +65,22 @@ def computed_figures(*, year: int, keys) -> dict:
     start, end = date(year, 1, 1), date(year, 12, 31)
     result = {}
     if any(key in YEAR_TOTAL_KEYS for key in keys):
-        totals = fund_totals(start=start, end=end)
+        totals = fund_totals(start=start, end=end, log_size=log_size)
         result.update({key: totals[YEAR_TOTAL_KEYS[key]] for key in keys if key in YEAR_TOTAL_KEYS})
     if any(key in YEAR_END_KEYS for key in keys):
-        payable = fund_totals(on_or_before=end)["payable"]
+        payable = fund_totals(on_or_before=end, log_size=log_size)["payable"]
         result.update({key: payable for key in keys if key in YEAR_END_KEYS})
     for key in keys:
         match = SPENDING_RANGE_KEY.match(key)
         if match:
             first, last = int(match[1]), int(match[2])
-            result[key] = fund_totals(start=date(first, 1, 1), end=date(last, 12, 31))["disbursed"]
+            result[key] = fund_totals(
+                start=date(first, 1, 1), end=date(last, 12, 31), log_size=log_size,
+            )["disbursed"]
     slugs = {match[1].replace("_", "-"): key for key in keys if (match := CATEGORY_KEY.match(key))}
     names = _category_names_by_slug(list(slugs))
     if names:
-        by_name = {row["category"]: row["approved"] for row in flow_by_category(start=start, end=end)}
+        by_name = {row["category"]: row["approved"] for row in flow_by_category(start=start, end=end, log_size=log_size)}
         for slug, name in names.items():
             result[slugs[slug]] = by_name.get(name, ZERO)
     return {original: result[key] for original, key in zip(originals, keys, strict=True) if key in result}

@@ -10,6 +10,8 @@ from ledger.verify_export import canonical_bytes
 from ledger.verify_log import leaf_hash
 
 __all__ = [
+    "consistency_block", "entry_first_head", "entry_reversed_by", "entry_id_for_source", "inclusion_block", "inclusion_body",
+    "inclusion_proof_path",
     "consistency_proof", "entry_leaf", "head_at", "head_json", "inclusion_proof", "latest_head", "log_nodes",
     "published_heads",
     "log_root", "log_size",
@@ -93,3 +95,78 @@ def published_heads(*, before: int | None = None, limit: int = 100) -> list:
     if before is not None:
         heads = heads.filter(size__lt=before)
     return list(heads[:limit])
+
+
+# --- proof blocks for pages (the browser check in ledger/static/ledger/log-check.js) --------------
+
+
+def entry_id_for_source(*, kind: str, source: str, source_ref: str) -> int | None:
+    """The id of the entry recorded for (kind, source, source_ref) once it is in the log; None until then.
+
+    A paid gift may wait in a queue before its entry is appended and covered by a signed head.
+    """
+    if not source_ref:
+        return None
+    entry_id = LedgerEntry.objects.filter(kind=kind, source=source, source_ref=source_ref).values_list(
+        "id", flat=True).first()
+    if entry_id is None or entry_id > log_size():
+        return None
+    return entry_id
+
+
+def entry_reversed_by(entry_id: int) -> int | None:
+    """The id of the correction entry that reverses this one, if any."""
+    return LedgerEntry.objects.filter(reverses_id=entry_id).values_list("id", flat=True).first()
+
+
+def inclusion_body(entry_id: int, size: int) -> dict | None:
+    """Exactly what GET /fund/log/proof/inclusion?entry=&size= answers; None when the log cannot prove it."""
+    if not 1 <= entry_id <= size:
+        return None
+    leaf = entry_leaf(entry_id)
+    head = head_at(size)
+    if leaf is None or head is None:
+        return None
+    return {"leaf": {"entry_id": entry_id, **leaf}, "proof": inclusion_proof(entry_id - 1, size), "head": head}
+
+
+def inclusion_proof_path(entry_id: int, size: int) -> str:
+    return f"/fund/log/proof/inclusion?entry={int(entry_id)}&size={int(size)}"
+
+
+def _block(kind: str, data: dict, url: str) -> dict:
+    from ledger.signing import public_key_b64
+
+    return {"kind": kind, "data": data, "public_key": public_key_b64(), "url": url}
+
+
+def inclusion_block(entry_id: int, size: int | None = None) -> dict | None:
+    """A page's proof block for one entry: the API's inclusion answer, the public key and the proof's URL.
+
+    Against the latest published head by default, so the page shows the entry is in the log as it stands.
+    """
+    if size is None:
+        latest = latest_head()
+        size = latest.size if latest is not None else 0
+    data = inclusion_body(entry_id, size)
+    if data is None:
+        return None
+    return _block("inclusion", data, inclusion_proof_path(entry_id, size))
+
+
+def consistency_block(first: int, second: int) -> dict | None:
+    """A page's proof block showing the log at ``second`` entries extends the log at ``first``."""
+    if not 0 <= first <= second:
+        return None
+    first_head, second_head = head_at(first), head_at(second)
+    if first_head is None or second_head is None:
+        return None
+    data = {"first": first, "second": second, "proof": consistency_proof(first, second),
+            "first_head": first_head, "second_head": second_head}
+    return _block("consistency", data, f"/fund/log/proof/consistency?first={int(first)}&second={int(second)}")
+
+
+def entry_first_head(entry_id: int) -> dict | None:
+    """The first published head that covers an entry: it never changes, so a printed certificate can cite it."""
+    head = TreeHead.objects.filter(size__gte=entry_id).order_by("size").first()
+    return head_json(head) if head is not None else None

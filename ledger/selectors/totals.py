@@ -13,13 +13,11 @@ from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 
 from ledger.models import EntryKind, FlowRow, LedgerEntry
+from ledger.projects import category_path
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-# The ORM path from an entry to its project's category (ProjectPage is a child table of Page).
-CATEGORY_NAME_PATH = "project__projectpage__category__name"
-CATEGORY_SLUG_PATH = "project__projectpage__category__slug"
 UNCATEGORISED = "未分类"
 
 FLOW_KINDS = {
@@ -60,18 +58,34 @@ def _money(row):
     return row
 
 
+def as_at(entries, log_size: int | None):
+    """Only the log's first ``log_size`` leaves (entries 1..log_size), for figures pinned to a signed head.
+
+    None leaves ``entries`` as they are: the ledger as it stands now.
+    """
+    if log_size is None:
+        return entries
+    # A queued record (negative id in FlowRow) is not a leaf yet, so no head counts it.
+    return entries.filter(id__gte=1, id__lte=log_size)
+
+
 def _with_payable(row):
     row["payable"] = row["approved"] - row["disbursed"]
     return _money(row)
 
 
-def fund_totals(*, on_or_before: date | None = None, start: date | None = None, end: date | None = None) -> dict:
-    """raised, approved, disbursed, refunded, fees and payable over a date range (one query)."""
+def fund_totals(*, on_or_before: date | None = None, start: date | None = None, end: date | None = None,
+                log_size: int | None = None) -> dict:
+    """raised, approved, disbursed, refunded, fees and payable over a date range (one query).
+
+    ``log_size``: count only the entries of the log's first ``log_size`` leaves (see ``as_at``).
+    """
     entries = FlowRow.objects.all()
     if start:
         entries = entries.filter(occurred_on__gte=start)
     if end or on_or_before:
         entries = entries.filter(occurred_on__lte=end or on_or_before)
+    entries = as_at(entries, log_size)
     return _with_payable(entries.aggregate(**_flow_aggregates()))
 
 
@@ -123,15 +137,19 @@ def flow_by_year() -> list[dict]:
     return rows
 
 
-def flow_by_category(*, start: date | None = None, end: date | None = None) -> list[dict]:
+def flow_by_category(*, start: date | None = None, end: date | None = None, log_size: int | None = None) -> list[dict]:
     """Approved, disbursed, payable by category: a project's category, else the entry's label."""
     entries = FlowRow.objects.all()
     if start:
         entries = entries.filter(occurred_on__gte=start)
     if end:
         entries = entries.filter(occurred_on__lte=end)
+    entries = as_at(entries, log_size)
+    # A project's category comes through the configured project model; an aggregate's from its label.
+    name_path = category_path("name")
+    category = Coalesce(name_path, "category_label") if name_path else F("category_label")
     rows = (
-        entries.annotate(category=Coalesce(CATEGORY_NAME_PATH, "category_label"))
+        entries.annotate(category=category)
         .values("category").order_by("category")
         .annotate(**_flow_aggregates())
         .filter(Q(approved__gt=0) | Q(disbursed__gt=0))
@@ -144,13 +162,14 @@ def flow_by_category(*, start: date | None = None, end: date | None = None) -> l
     return result
 
 
-def flow_by_project(*, start: date | None = None, end: date | None = None) -> list[dict]:
+def flow_by_project(*, start: date | None = None, end: date | None = None, log_size: int | None = None) -> list[dict]:
     """Approved, disbursed, payable per project page (entries without a project are left out)."""
     entries = FlowRow.objects.filter(project__isnull=False)
     if start:
         entries = entries.filter(occurred_on__gte=start)
     if end:
         entries = entries.filter(occurred_on__lte=end)
+    entries = as_at(entries, log_size)
     rows = (
         entries.values("project_id", "project__title", "project__url_path")
         .order_by("project__title")
@@ -159,7 +178,7 @@ def flow_by_project(*, start: date | None = None, end: date | None = None) -> li
     return [_with_payable(row) for row in rows]
 
 
-def income_by_channel(*, start: date | None = None, end: date | None = None) -> list[dict]:
+def income_by_channel(*, start: date | None = None, end: date | None = None, log_size: int | None = None) -> list[dict]:
     """Donations received by channel (the posting source), net of their reversals."""
     entries = FlowRow.objects.filter(
         Q(kind=EntryKind.DONATION) | Q(kind=EntryKind.CORRECTION, reverses__kind=EntryKind.DONATION)
@@ -168,6 +187,7 @@ def income_by_channel(*, start: date | None = None, end: date | None = None) -> 
         entries = entries.filter(occurred_on__gte=start)
     if end:
         entries = entries.filter(occurred_on__lte=end)
+    entries = as_at(entries, log_size)
     rows = (
         entries.annotate(channel=Coalesce("reverses__source", "source"))
         .values("channel").order_by("channel")

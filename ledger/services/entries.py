@@ -11,14 +11,13 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from ledger.hashing import GENESIS_HASH, entry_digest, entry_record_dict
-from ledger.models import ChainHead, EntryKind, LedgerEntry, PendingEntry
+from ledger.models import ChainHead, EntryKind, EntrySource, LedgerEntry, PendingEntry
+from ledger.projects import project_model_label
 from ledger.selectors import pool_remaining
 from ledger.services.log import log_extend
 from ledger.services.vouchers import voucher_seal
 
 logger = logging.getLogger(__name__)
-# The page type a ledger entry's project must be; named by label so ledger never imports cms_pages.
-PROJECT_PAGE_MODEL = "cms_pages.ProjectPage"
 MAX_AMOUNT = Decimal("999999999999.99")
 CENT = Decimal("0.01")
 
@@ -47,7 +46,8 @@ def _clean_amount(amount) -> Decimal:
 def _clean_project(project_id):
     if project_id is None:
         return None
-    app_label, model = PROJECT_PAGE_MODEL.lower().split(".")
+    # The page type comes from settings.LEDGER_PROJECT_MODEL, so the ledger never imports the content app.
+    app_label, model = project_model_label().lower().split(".")
     project_type = ContentType.objects.get_by_natural_key(app_label, model)
     if not Page.objects.filter(pk=project_id, content_type=project_type).exists():
         raise ValidationError({"project": f"页面 {project_id} 不存在或不是项目页面。"})
@@ -61,8 +61,10 @@ def _clean_simple(*, kind, occurred_on, memo, source, source_ref, category_label
         raise ValidationError({"occurred_on": "发生日期必须是日期（datetime.date）。"})
     if not memo or not memo.strip():
         raise ValidationError({"memo": "请填写摘要，说明这笔钱的来龙去脉。"})
-    if len(source) > 30 or len(source_ref) > 64:
-        raise ValidationError({"source_ref": "来源最长 30 个字符，来源编号最长 64 个字符。"})
+    if source not in EntrySource.values:
+        raise ValidationError({"source": f"未知的来源 {source!r}；可选：{', '.join(repr(v) for v in EntrySource.values)}。"})
+    if len(source_ref) > 64:
+        raise ValidationError({"source_ref": "来源编号最长 64 个字符。"})
     if category_label and project_id is not None:
         raise ValidationError({"category_label": "类别标签只用于不属于单个项目的汇总记录；项目记录的类别取自项目页面。"})
 
@@ -188,7 +190,7 @@ def _head_save(head: ChainHead) -> None:
 @transaction.atomic
 def entry_record(
     *, kind: str, amount: Decimal, occurred_on: date, memo: str, project_id: int | None = None,
-    source: str = "", source_ref: str = "", reverses=None, recorded_by=None, voucher=None,
+    source: str = EntrySource.STAFF, source_ref: str = "", reverses=None, recorded_by=None, voucher=None,
     category_label: str = "",
 ) -> LedgerEntry:
     """Append one entry to the chain, or return the entry already recorded for this source ref.

@@ -72,19 +72,25 @@ def fund_flow_summary():
 
 
 @register.inclusion_tag("ledger/tags/annual_report_figures.html")
-def annual_report_figures(page):
-    """The year's figures from the ledger beside the published ones, with charts and downloads."""
+def annual_report_figures(page, log_size=None):
+    """The year's figures from the ledger beside the published ones, with charts and downloads.
+
+    ``log_size``: the size of the signed head the report pinned; only the log's first
+    ``log_size`` entries count, and the downloads are those figures at that head.
+    """
     year = page.year
     published = list(page.published_figures.all())
-    computed = selectors.computed_figures(year=year, keys=[figure.key for figure in published])
+    computed = selectors.computed_figures(year=year, keys=[figure.key for figure in published], log_size=log_size)
     comparison = []
     for figure in published:
         value = computed.get(figure.key)
         difference = value - figure.amount if value is not None and figure.amount is not None else None
         comparison.append({"figure": figure, "computed": value, "difference": difference})
-    figures = selectors.year_figures(year=year)
+    figures = selectors.year_figures(year=year, log_size=log_size)
+    at = f"?size={log_size}" if log_size is not None else ""
     return {
         "year": year,
+        "log_size": log_size,
         "comparison": comparison,
         "has_difference": any(row["difference"] for row in comparison),
         "totals": figures["totals"],
@@ -92,8 +98,25 @@ def annual_report_figures(page):
         "income": with_bars(figures["income_by_channel"], "channel", "amount", CHANNEL_LABELS),
         "categories": with_bars(figures["by_category"], "category", "approved"),
         "projects": with_bars(figures["by_project"], "project__title", "approved"),
-        "figures_json": reverse("ledger:year_figures", args=[year, "json"]),
-        "figures_csv": reverse("ledger:year_figures", args=[year, "csv"]),
+        "figures_json": reverse("ledger:year_figures", args=[year, "json"]) + at,
+        "figures_csv": reverse("ledger:year_figures", args=[year, "csv"]) + at,
         "ledger_json": reverse("ledger:download", args=["json"]) + f"?year={year}",
         "ledger_csv": reverse("ledger:download", args=["csv"]) + f"?year={year}",
     }
+
+
+# The same escaping as Django's json_script: "<", ">" and "&" as \u escapes, so no value (a memo
+# holding "</script>") can end the data block early; the JSON it parses to is unchanged.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def proof_json(value):
+    """A proof as JSON for a ``<script type="application/json">`` data block (see includes/log_proof.html)."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils.safestring import mark_safe
+
+    text = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return mark_safe(text.translate(_JSON_SCRIPT_ESCAPES))  # noqa: S308 - escaped above, as json_script does

@@ -9,7 +9,7 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 
 from donations.models import Donation, DonationEvent, DonationStatus, GatewayNotification, Receipt, Refund
-from ledger.models import LedgerEntry, PendingEntry
+from ledger.models import EntrySource, LedgerEntry, PendingEntry
 from ledger.selectors import fund_totals
 from ledger.services import sequence_pending
 from tests.donations.conftest import make_donation, post_alipay, wechat_resource
@@ -51,7 +51,7 @@ def test_genuine_alipay_notification_settles_the_order_once(client, donation, al
     assert donation.status == DonationStatus.PAID
     assert donation.gateway_trade_no == params["trade_no"]
     # Queued for the chain, not yet in it, and already counted in the totals.
-    pending = PendingEntry.objects.get(source="donation", source_ref=donation.out_trade_no)
+    pending = PendingEntry.objects.get(source=EntrySource.DONATION, source_ref=donation.out_trade_no)
     assert pending.entry is None and not LedgerEntry.objects.exists()
     assert fund_totals()["raised"] == Decimal("100.00")
     (entry,) = sequence_pending()
@@ -212,7 +212,7 @@ def test_database_failure_mid_processing_leaves_nothing_half_done_and_the_retry_
     donation.refresh_from_db()
     assert donation.status == DonationStatus.PAID
     sequence_pending()
-    assert LedgerEntry.objects.filter(source="donation").count() == 1 and Receipt.objects.count() == 1
+    assert LedgerEntry.objects.filter(source=EntrySource.DONATION).count() == 1 and Receipt.objects.count() == 1
 
 
 # --- WeChat Pay --------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from donations import services
 from donations.models import Donation, DonationStatus, GatewayNotification, Receipt, Refund
 from donations.services.reconciliation import reconciliation_run
 from donations.tasks import donations_close_stale
-from ledger.models import LedgerEntry
+from ledger.models import EntryKind, EntrySource, LedgerEntry
 from ledger.services import sequence_pending
 from tests.donations.conftest import cashier_pay, make_donation
 
@@ -106,7 +106,7 @@ def test_partial_then_full_refund_through_alipay(sandbox, campaign, django_user_
     services.refund_request(donation=donation, amount=Decimal("70.00"), reason="全部退还", requested_by=clerk)
     donation.refresh_from_db()
     assert donation.status == DonationStatus.REFUNDED
-    refund_entries = LedgerEntry.objects.filter(kind="refund", source="refund")
+    refund_entries = LedgerEntry.objects.filter(kind=EntryKind.REFUND, source=EntrySource.REFUND)
     assert sorted(e.amount for e in refund_entries) == [Decimal("30.00"), Decimal("70.00")]
 
 

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from ledger.hashing import entry_digest
-from ledger.models import EntryKind, LedgerEntry, LedgerImmutableError
+from ledger.models import EntryKind, EntrySource, LedgerEntry, LedgerImmutableError
 from ledger.selectors import chain_verify
 from tests.ledger.tampering import raw_sql
 
@@ -21,8 +21,8 @@ TABLE = LedgerEntry._meta.db_table
 def chain(post, project):
     post(EntryKind.GRANT_APPROVAL, "5000.00", project_id=project.id, memo="批准：关爱老人义务修脚")
     post(EntryKind.DISBURSEMENT, "1200.50", project_id=project.id, memo="第一笔拨付")
-    post(EntryKind.DONATION, "88.00", source="donation", source_ref="D1", memo="在线捐赠")
-    post(EntryKind.DONATION, "12.34", source="donation", source_ref="D2", memo="在线捐赠")
+    post(EntryKind.DONATION, "88.00", source=EntrySource.DONATION, source_ref="D1", memo="在线捐赠")
+    post(EntryKind.DONATION, "12.34", source=EntrySource.DONATION, source_ref="D2", memo="在线捐赠")
     post(EntryKind.DISBURSEMENT, "300.00", project_id=project.id, memo="第二笔拨付")
     return list(LedgerEntry.objects.order_by("id"))
 

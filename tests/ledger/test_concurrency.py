@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections, transaction
 
-from ledger.models import ChainHead, LedgerEntry
+from ledger.models import ChainHead, EntrySource, LedgerEntry
 from ledger.selectors import chain_verify
 from ledger.services import entry_record
 
@@ -54,7 +54,7 @@ def test_concurrent_posts_keep_the_chain_linear():
         # Each donation is posted inside its caller's own transaction, as the donations app does.
         with transaction.atomic():
             entry_record(kind="donation", amount=Decimal(f"{index + 1}.00"), occurred_on=date(2021, 1, 1),
-                         memo="并发测试", source="donation", source_ref=f"C{index:03d}")
+                         memo="并发测试", source=EntrySource.DONATION, source_ref=f"C{index:03d}")
 
     assert _run_together(worker, THREADS) == []
     entries = list(LedgerEntry.objects.order_by("id").values_list("id", "prev_hash", "entry_hash"))
@@ -67,7 +67,7 @@ def test_concurrent_duplicates_of_one_order_record_once():
     def worker(index):
         with transaction.atomic():
             entry_record(kind="donation", amount=Decimal("66.00"), occurred_on=date(2021, 1, 1),
-                         memo="重复通知", source="donation", source_ref=f"DUP{index % 5}")
+                         memo="重复通知", source=EntrySource.DONATION, source_ref=f"DUP{index % 5}")
 
     assert _run_together(worker, THREADS) == []
     assert LedgerEntry.objects.count() == 5

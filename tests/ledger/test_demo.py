@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.template import Context, Template
 
 from cms_pages.models import AnnualReportPage, ProjectPage
-from ledger.models import LedgerEntry
-from ledger.selectors import chain_verify, computed_figures, project_totals
+from ledger.models import EntrySource, LedgerEntry
+from ledger.selectors import chain_verify, computed_figures, gift_spending, project_totals
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +47,15 @@ def test_report_figures_block_shows_no_difference(demo_site, year):
     html = Template("{% load ledger_tags %}{% annual_report_figures page %}").render(Context({"page": page}))
     assert "ledger-match" in html
     assert "ledger-diff" not in html and "不一致" not in html
+
+
+def test_every_source_the_demo_stores_is_a_choice(demo_site):
+    assert set(LedgerEntry.objects.values_list("source", flat=True)) == {EntrySource.ANNUAL_REPORT}
+
+
+def test_the_demo_reports_gifts_pay_the_reports_disbursements(demo_site):
+    raised_2019 = gift_spending(source=EntrySource.ANNUAL_REPORT, source_ref="2019-raised")
+    assert [row["amount"] for row in raised_2019["allocations"]] == ["1377184.90", "2391193.17"]
+    assert Decimal(raised_2019["unspent"]) == Decimal("6500200.00") - Decimal("3768378.07")
+    raised_2021 = gift_spending(source=EntrySource.ANNUAL_REPORT, source_ref="2021-raised")
+    assert raised_2021["allocations"] == [] and raised_2021["unspent"] == "1191516.30"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from ledger.models import EntryKind
+from ledger.models import EntryKind, EntrySource
 
 pytestmark = pytest.mark.django_db
 VERIFIER = Path(settings.BASE_DIR) / "ledger" / "verify_export.py"
@@ -20,9 +20,9 @@ VERIFIER = Path(settings.BASE_DIR) / "ledger" / "verify_export.py"
 def entries(post, project):
     post(EntryKind.GRANT_APPROVAL, "5000.00", project_id=project.id, memo="批准，含 \"引号\"、逗号,与换行\n第二行")
     post(EntryKind.DISBURSEMENT, "1200.50", project_id=project.id, memo="第一笔拨付")
-    donation = post(EntryKind.DONATION, "88.00", source="donation", source_ref="D1")
+    donation = post(EntryKind.DONATION, "88.00", source=EntrySource.DONATION, source_ref="D1")
     post(EntryKind.CORRECTION, "88.00", reverses=donation, memo="重复入账，冲销")
-    post(EntryKind.DONATION, "12.34", source="donation", source_ref="D2", occurred_on=__import__("datetime").date(2020, 3, 1))
+    post(EntryKind.DONATION, "12.34", source=EntrySource.DONATION, source_ref="D2", occurred_on=__import__("datetime").date(2020, 3, 1))
 
 
 def _download(client, url):

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from ledger.hashing import entry_digest
-from ledger.models import ChainHead, EntryKind, LedgerEntry
+from ledger.models import ChainHead, EntryKind, EntrySource, LedgerEntry
 from tests.ledger.tampering import raw_sql
 from tests.ledger.test_exports import VERIFIER, _download, _run_verifier  # noqa: F401
 
@@ -22,7 +22,7 @@ TABLE = LedgerEntry._meta.db_table
 def chain(post, project):
     post(EntryKind.GRANT_APPROVAL, "5000.00", project_id=project.id, memo="批准")
     post(EntryKind.DISBURSEMENT, "1200.50", project_id=project.id, memo="拨付")
-    post(EntryKind.DONATION, "88.00", source="donation", source_ref="D1", memo="在线捐赠")
+    post(EntryKind.DONATION, "88.00", source=EntrySource.DONATION, source_ref="D1", memo="在线捐赠")
     return list(LedgerEntry.objects.order_by("id"))
 
 

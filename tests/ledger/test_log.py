@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.db import connection, transaction
 
-from ledger.models import ChainHead, LedgerImmutableError, LogNode, TreeHead
+from ledger.models import ChainHead, EntryKind, EntrySource, LedgerImmutableError, LogNode, TreeHead
 from ledger.selectors import (
     consistency_proof,
     entry_leaf,
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _donations(post, n):
-    return [post("donation", f"{10 + i}.00", source="test", source_ref=f"T{i}") for i in range(n)]
+    return [post(EntryKind.DONATION, f"{10 + i}.00", source=EntrySource.DONATION, source_ref=f"T{i}") for i in range(n)]
 
 
 def test_each_append_extends_the_log_and_signs_a_head_for_the_new_size(post):
@@ -129,5 +129,5 @@ def test_a_ledger_recorded_before_the_log_joins_it_whole(post):
     leaves = [bytes.fromhex(entry_leaf(i)["leaf_hash"]) for i in (1, 2, 3)]
     assert head.root_hash == root_from_leaves(leaves).hex()
     assert log_catch_up() is None
-    post("donation", "5.00", occurred_on=date(2022, 1, 1), source="test", source_ref="after")
+    post(EntryKind.DONATION, "5.00", occurred_on=date(2022, 1, 1), source=EntrySource.DONATION, source_ref="after")
     assert latest_head().size == 4

@@ -4,6 +4,7 @@ import base64
 
 import pytest
 
+from ledger.models import EntryKind, EntrySource
 from ledger.verify_log import head_problems, leaf_hash, verify_consistency, verify_inclusion
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def entries(post):
-    return [post("donation", f"{i + 1}.00", source="test", source_ref=f"A{i}") for i in range(9)]
+    return [post(EntryKind.DONATION, f"{i + 1}.00", source=EntrySource.DONATION, source_ref=f"A{i}") for i in range(9)]
 
 
 def _key(client):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from ledger import selectors
-from ledger.models import EntryKind
+from ledger.models import EntryKind, EntrySource
 
 pytestmark = pytest.mark.django_db
 
@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db
 def flows(post, make_project):
     elderly = make_project("老人项目", category=("关爱老人", "elderly"))
     children = make_project("儿童项目", category=("关爱儿童", "children"))
-    post(EntryKind.DONATION, "1000.00", occurred_on=date(2020, 5, 1), source="donation", source_ref="A")
-    post(EntryKind.DONATION, "500.50", occurred_on=date(2021, 5, 1), source="donation", source_ref="B")
-    post(EntryKind.REFUND, "100.00", occurred_on=date(2021, 6, 1), source="refund", source_ref="R1")
+    post(EntryKind.DONATION, "1000.00", occurred_on=date(2020, 5, 1), source=EntrySource.DONATION, source_ref="A")
+    post(EntryKind.DONATION, "500.50", occurred_on=date(2021, 5, 1), source=EntrySource.DONATION, source_ref="B")
+    post(EntryKind.REFUND, "100.00", occurred_on=date(2021, 6, 1), source=EntrySource.REFUND, source_ref="R1")
     post(EntryKind.FEE, "3.00", occurred_on=date(2021, 6, 1))
     post(EntryKind.GRANT_APPROVAL, "800.00", occurred_on=date(2020, 6, 1), project_id=elderly.id)
     post(EntryKind.GRANT_APPROVAL, "300.00", occurred_on=date(2021, 6, 1), project_id=children.id)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ledger.hashing import GENESIS_HASH
-from ledger.models import ChainHead, EntryKind, LedgerEntry
+from ledger.models import ChainHead, EntryKind, EntrySource, LedgerEntry
 from ledger.selectors import project_totals, source_total
 from ledger.services import entry_record
 
@@ -75,25 +75,25 @@ def test_a_page_that_is_not_a_project_is_refused(post, home):
 
 
 def test_same_source_ref_records_once(post):
-    first = post(EntryKind.DONATION, "50.00", source="donation", source_ref="D2021001")
-    again = post(EntryKind.DONATION, "50.00", source="donation", source_ref="D2021001")
+    first = post(EntryKind.DONATION, "50.00", source=EntrySource.DONATION, source_ref="D2021001")
+    again = post(EntryKind.DONATION, "50.00", source=EntrySource.DONATION, source_ref="D2021001")
     assert again.pk == first.pk
     assert LedgerEntry.objects.count() == 1
 
 
 def test_same_source_ref_with_another_amount_is_a_conflict(post):
-    post(EntryKind.DONATION, "50.00", source="donation", source_ref="D2021001")
+    post(EntryKind.DONATION, "50.00", source=EntrySource.DONATION, source_ref="D2021001")
     with pytest.raises(ValidationError, match="已登记为 50.00 元"):
-        post(EntryKind.DONATION, "60.00", source="donation", source_ref="D2021001")
+        post(EntryKind.DONATION, "60.00", source=EntrySource.DONATION, source_ref="D2021001")
     assert LedgerEntry.objects.count() == 1
 
 
 def test_entry_rolls_back_with_the_callers_transaction(post):
     with pytest.raises(RuntimeError), transaction.atomic():
-        post(EntryKind.DONATION, "50.00", source="donation", source_ref="D1")
+        post(EntryKind.DONATION, "50.00", source=EntrySource.DONATION, source_ref="D1")
         raise RuntimeError("later step failed")
     assert LedgerEntry.objects.count() == 0
-    entry = post(EntryKind.DONATION, "50.00", source="donation", source_ref="D1")
+    entry = post(EntryKind.DONATION, "50.00", source=EntrySource.DONATION, source_ref="D1")
     assert (entry.id, entry.prev_hash) == (1, GENESIS_HASH)
 
 
@@ -151,18 +151,18 @@ def test_a_correction_cannot_be_reversed(post):
 
 
 def test_source_total_sums_in_the_database_net_of_reversals(post):
-    post(EntryKind.DONATION, "10.00", source="donation", source_ref="A")
-    wrong = post(EntryKind.DONATION, "20.00", source="donation", source_ref="B")
-    post(EntryKind.DONATION, "40.00", source="donation", source_ref="C")
+    post(EntryKind.DONATION, "10.00", source=EntrySource.DONATION, source_ref="A")
+    wrong = post(EntryKind.DONATION, "20.00", source=EntrySource.DONATION, source_ref="B")
+    post(EntryKind.DONATION, "40.00", source=EntrySource.DONATION, source_ref="C")
     post(EntryKind.CORRECTION, "20.00", reverses=wrong)
-    assert source_total(kind=EntryKind.DONATION, source="donation", source_refs=["A", "B"]) == Decimal("10.00")
-    assert source_total(kind=EntryKind.DONATION, source="donation", source_refs=[]) == Decimal("0.00")
+    assert source_total(kind=EntryKind.DONATION, source=EntrySource.DONATION, source_refs=["A", "B"]) == Decimal("10.00")
+    assert source_total(kind=EntryKind.DONATION, source=EntrySource.DONATION, source_refs=[]) == Decimal("0.00")
 
 
 def test_source_total_accepts_a_queryset_of_refs(post):
-    post(EntryKind.DONATION, "10.00", source="donation", source_ref="A")
-    post(EntryKind.DONATION, "20.00", source="donation", source_ref="B")
-    post(EntryKind.REFUND, "5.00", source="refund", source_ref="A")
+    post(EntryKind.DONATION, "10.00", source=EntrySource.DONATION, source_ref="A")
+    post(EntryKind.DONATION, "20.00", source=EntrySource.DONATION, source_ref="B")
+    post(EntryKind.REFUND, "5.00", source=EntrySource.REFUND, source_ref="A")
     refs = LedgerEntry.objects.filter(kind=EntryKind.DONATION, source_ref__in=["A", "B"]).values("source_ref")
-    assert source_total(kind=EntryKind.DONATION, source="donation", source_refs=refs) == Decimal("30.00")
-    assert source_total(kind=EntryKind.REFUND, source="refund", source_refs=["A"]) == Decimal("5.00")
+    assert source_total(kind=EntryKind.DONATION, source=EntrySource.DONATION, source_refs=refs) == Decimal("30.00")
+    assert source_total(kind=EntryKind.REFUND, source=EntrySource.REFUND, source_refs=["A"]) == Decimal("5.00")

@@ -9,7 +9,7 @@ from django.template import Context, Template
 from wagtail.documents.models import Document
 
 from cms_pages.models import AnnualReportPage, PublishedFigure
-from ledger.models import EntryKind, LedgerEntry
+from ledger.models import EntryKind, EntrySource, LedgerEntry
 from ledger.templatetags.ledger_tags import yuan
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,7 @@ def report_2021(disclosure_index):
 
 
 def test_annual_report_figures_show_matches_and_differences_openly(post, report_2021):
-    post(EntryKind.DONATION, "1191516.30", occurred_on=date(2021, 12, 31), source="donation", source_ref="X")
+    post(EntryKind.DONATION, "1191516.30", occurred_on=date(2021, 12, 31), source=EntrySource.DONATION, source_ref="X")
     html = render("{% annual_report_figures page %}", page=report_2021)
     assert "1,191,516.30" in html and "一致" in html
     # Published 10.00 disbursed, ledger 0.00: the difference of −10.00 is shown.

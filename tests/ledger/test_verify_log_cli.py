@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from ledger import merkle
-from ledger.models import ChainHead
+from ledger.models import ChainHead, EntryKind, EntrySource
 from ledger.services import entry_record
 from ledger.signing import private_key, public_key_b64
 from ledger.verify_log import (
@@ -65,8 +65,8 @@ def verifier(tmp_path):
 
 def _entries(count, start=0):
     for i in range(start, start + count):
-        entry_record(kind="donation", amount=Decimal(f"{i % 50 + 1}.{i % 100:02d}"), occurred_on=date(2024, 3, 1),
-                     memo=f"捐赠 {i}", source="test", source_ref=f"C{i}")
+        entry_record(kind=EntryKind.DONATION, amount=Decimal(f"{i % 50 + 1}.{i % 100:02d}"), occurred_on=date(2024, 3, 1),
+                     memo=f"捐赠 {i}", source=EntrySource.DONATION, source_ref=f"C{i}")
 
 
 def _get(url):

@@ -16,7 +16,7 @@ from wagtail.documents.models import Document
 from wagtail.models import Collection, CollectionViewRestriction
 
 from ledger.hashing import entry_digest, entry_record_dict
-from ledger.models import VOUCHER_COLLECTION, EntryKind, LedgerEntry, VoucherFrozenError, VoucherSeal
+from ledger.models import VOUCHER_COLLECTION, EntryKind, EntrySource, LedgerEntry, VoucherFrozenError, VoucherSeal
 from ledger.selectors import chain_verify
 from ledger.services import voucher_public_copy_set
 from ledger.verify_export import canonical_bytes
@@ -92,7 +92,7 @@ def test_entry_hash_covers_the_voucher_file_sha256(sealed, voucher):
 
 
 def test_entry_without_voucher_hashes_exactly_as_before_the_field_existed(post):
-    entry = post(EntryKind.DONATION, "88.00", source="donation", source_ref="D1")
+    entry = post(EntryKind.DONATION, "88.00", source=EntrySource.DONATION, source_ref="D1")
     record = entry_record_dict(entry)
     old_fields = ("id", "kind", "amount", "occurred_on", "recorded_at", "project_id", "category_label",
                   "memo", "source", "source_ref", "reverses_id", "voucher_id", "prev_hash")

@@ -24,7 +24,7 @@ from wagtail.models import ModelLogEntry
 import ledger.witness as witness
 from ledger import merkle, verify_log
 from ledger.hashing import format_recorded_at
-from ledger.models import FINANCE_GROUP, Cosignature, LedgerImmutableError, TreeHead, Witness
+from ledger.models import FINANCE_GROUP, Cosignature, EntryKind, EntrySource, LedgerImmutableError, TreeHead, Witness
 from ledger.selectors import head_json
 from ledger.signing import head_signature, public_key_b64
 
@@ -257,7 +257,7 @@ def test_the_module_imports_inside_the_site_too():
 @pytest.fixture
 def heads(post):
     for i in range(3):
-        post("donation", f"{i + 1}.00", source="test", source_ref=f"W{i}")
+        post(EntryKind.DONATION, f"{i + 1}.00", source=EntrySource.DONATION, source_ref=f"W{i}")
     return TreeHead.objects.order_by("size")
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 
-from ledger.models import Cosignature, TreeHead, Witness
+from ledger.models import Cosignature, EntryKind, EntrySource, TreeHead, Witness
 from ledger.services import entry_record
 from ledger.signing import public_key_b64
 from tests.ledger.test_witness import NAME, install, keygen, run
@@ -24,8 +24,8 @@ def site(transactional_db, live_server):
 
 def record(n, start=0):
     for i in range(start, start + n):
-        entry_record(kind="donation", amount=Decimal(f"{i + 1}.00"), occurred_on=date(2021, 6, 1), memo="测试",
-                     source="test", source_ref=f"L{i}")
+        entry_record(kind=EntryKind.DONATION, amount=Decimal(f"{i + 1}.00"), occurred_on=date(2021, 6, 1), memo="测试",
+                     source=EntrySource.DONATION, source_ref=f"L{i}")
 
 
 def test_a_witness_cosigns_the_live_site_and_then_its_extension(site, tmp_path):
