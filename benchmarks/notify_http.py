@@ -145,12 +145,12 @@ def _sequencer_throughput(count, batch_size):
     from django.db import models
     from django.utils import timezone
 
-    from ledger.models import PendingEntry
+    from ledger.models import EntrySource, PendingEntry
     from ledger.services import sequence_pending
 
     now = timezone.now().replace(microsecond=0)
     rows = [PendingEntry(kind="donation", amount=Decimal("10.00"), occurred_on=date.today(), memo="基准",
-                         source="bench", source_ref=f"SEQ-{time.time_ns()}-{n}", queued_at=now) for n in range(count)]
+                         source=EntrySource.DONATION, source_ref=f"SEQ-{time.time_ns()}-{n}", queued_at=now) for n in range(count)]
     models.QuerySet(PendingEntry).bulk_create(rows, batch_size=2000)
     began = time.perf_counter()
     done = 0
