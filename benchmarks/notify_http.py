@@ -14,6 +14,8 @@ ledger sequencer running beside it, and measures in the same run:
 It prints notifications/s and the ratio to the trivial view. Then it queues records directly and
 times the sequencer appending them (entries/s, batches of --batch-size), and verifies the chain.
 Clients are threads with keep-alive connections on the same machine, so they share its cores.
+DATABASE_PREPARED=1 in the environment serves it with prepared statements (see fundsite/settings/base.py),
+to measure what they bring in runs taken one after the other.
 """
 
 import argparse

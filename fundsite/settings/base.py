@@ -108,10 +108,12 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_PREPARED", True):
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_PREPARED", False):
     # Parameters sent apart from the SQL, so psycopg prepares a statement a connection runs often
     # (5 times) and PostgreSQL plans it once per connection rather than on every run: planning the
-    # notification path's joins and the ledger's views cost more than executing them.
+    # notification path's joins and the ledger's views takes longer than executing them. Off by
+    # default: the suites pass with it, but over HTTP (benchmarks/notify_http.py) it showed no
+    # gain beyond the noise of a shared 2-core machine.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite's default page cache is 2 MB: the search index of a few thousand pages
