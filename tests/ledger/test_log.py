@@ -113,9 +113,8 @@ def test_postgresql_refuses_changing_log_rows_past_the_orm(post):
             cursor.execute(sql)
 
 
-def test_a_ledger_recorded_before_the_log_joins_it_whole(post):
-    _donations(post, 3)
-    # A ledger from before the log: entries, a chain head, no log rows.
+def _forget_log():
+    """Make the database look like a ledger from before the log: entries, a chain head, no log rows."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL ledger.allow_truncate = 'on'")
@@ -124,6 +123,11 @@ def test_a_ledger_recorded_before_the_log_joins_it_whole(post):
             cursor.execute("DELETE FROM ledger_lognode")
             cursor.execute("DELETE FROM ledger_treehead")
     ChainHead.objects.update(log_size=0)
+
+
+def test_a_ledger_recorded_before_the_log_joins_it_whole(post):
+    _donations(post, 3)
+    _forget_log()
     head = log_catch_up()
     assert head.size == 3 and log_size() == 3
     leaves = [bytes.fromhex(entry_leaf(i)["leaf_hash"]) for i in (1, 2, 3)]
@@ -131,3 +135,16 @@ def test_a_ledger_recorded_before_the_log_joins_it_whole(post):
     assert log_catch_up() is None
     post(EntryKind.DONATION, "5.00", occurred_on=date(2022, 1, 1), source=EntrySource.DONATION, source_ref="after")
     assert latest_head().size == 4
+
+
+def test_the_sequencer_brings_an_older_ledger_into_the_log_when_it_starts(post):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _donations(post, 2)
+    _forget_log()
+    out = StringIO()
+    call_command("ledger_sequencer", "--once", stdout=out)
+    assert log_size() == 2 and latest_head().size == 2
+    assert "透明日志已补齐至 2 条" in out.getvalue()

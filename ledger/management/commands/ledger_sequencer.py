@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
-from ledger.services import DEFAULT_BATCH_SIZE, sequence_pending
+from ledger.services import DEFAULT_BATCH_SIZE, log_catch_up, sequence_pending
 
 
 class Command(BaseCommand):
@@ -26,6 +26,10 @@ class Command(BaseCommand):
         # A stop between batches finishes the batch in hand; a kill mid-batch rolls it back whole.
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         total = 0
+        # A ledger recorded before the transparency log existed joins it before anything new is queued on top.
+        head = log_catch_up()
+        if head is not None and options["verbosity"] > 0:
+            self.stdout.write(f"透明日志已补齐至 {head.size} 条并签署树头。")
         while not stopping:
             close_old_connections()
             appended = sequence_pending(batch_size=batch_size)
