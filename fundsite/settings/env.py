@@ -41,6 +41,7 @@ VARIABLES = {
     "DJANGO_SETTINGS_MODULE": ("str", "fundsite.settings.dev", "settings module: dev, test or production"),
     "SECRET_KEY": ("str", "required in production", "Django secret key"),
     "DATABASE_URL": ("url", "sqlite:///db.sqlite3", "database; postgres://… switches to PostgreSQL"),
+    "DATABASE_PREPARED": ("bool", "false", "PostgreSQL: let psycopg prepare statements a connection repeats (server-side binding)"),
     "REDIS_URL": ("url", "", "turns on the Redis cache when set"),
     "ALLOWED_HOSTS": ("list", "localhost,127.0.0.1", "host names served"),
     "CSRF_TRUSTED_ORIGINS": ("list", "", "origins allowed to post forms (https://…)"),
