@@ -170,8 +170,7 @@ def log_consistency(request, first: Size, second: Annotated[int | None, Query(ge
         raise HttpError(404, f"日志目前只有 {latest} 条，没有规模为 {second} 的树。")
     if first > second:
         raise HttpError(422, f"first（{first}）不能大于 second（{second}）。")
-    return {"first": first, "second": second, "proof": selectors.consistency_proof(first, second),
-            "first_head": _head_or_404(first), "second_head": _head_or_404(second)}
+    return selectors.consistency_body(first, second)
 
 
 # --- witnesses and their cosignatures ---------------------------------------------------------------

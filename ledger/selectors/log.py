@@ -12,7 +12,7 @@ from ledger.verify_log import leaf_hash
 __all__ = [
     "consistency_block", "entry_first_head", "entry_reversed_by", "entry_id_for_source", "inclusion_block", "inclusion_body",
     "inclusion_proof_path",
-    "consistency_proof", "entry_leaf", "head_at", "head_json", "inclusion_proof", "latest_head", "log_nodes",
+    "consistency_body", "consistency_proof", "entry_leaf", "head_at", "head_json", "inclusion_proof", "latest_head", "log_nodes",
     "published_heads",
     "log_root", "log_size",
 ]
@@ -154,15 +154,22 @@ def inclusion_block(entry_id: int, size: int | None = None) -> dict | None:
     return _block("inclusion", data, inclusion_proof_path(entry_id, size))
 
 
-def consistency_block(first: int, second: int) -> dict | None:
-    """A page's proof block showing the log at ``second`` entries extends the log at ``first``."""
+def consistency_body(first: int, second: int) -> dict | None:
+    """Exactly what /fund/log/proof/consistency?first=&second= answers; None when either size is not in the log."""
     if not 0 <= first <= second:
         return None
     first_head, second_head = head_at(first), head_at(second)
     if first_head is None or second_head is None:
         return None
-    data = {"first": first, "second": second, "proof": consistency_proof(first, second),
+    return {"first": first, "second": second, "proof": consistency_proof(first, second),
             "first_head": first_head, "second_head": second_head}
+
+
+def consistency_block(first: int, second: int) -> dict | None:
+    """A page's proof block showing the log at ``second`` entries extends the log at ``first``."""
+    data = consistency_body(first, second)
+    if data is None:
+        return None
     return _block("consistency", data, f"/fund/log/proof/consistency?first={int(first)}&second={int(second)}")
 
 
