@@ -156,9 +156,10 @@ def log_inclusion(request, entry: EntryId, size: Annotated[int | None, Query(ge=
         raise HttpError(404, f"日志目前只有 {latest} 条，没有规模为 {size} 的树。")
     if entry > size:
         raise HttpError(422, f"第 {entry} 条记录不在规模为 {size} 的日志中（规模须不小于记录序号）。")
-    leaf = selectors.entry_leaf(entry)
-    return {"leaf": {"entry_id": entry, **leaf}, "proof": selectors.inclusion_proof(entry - 1, size),
-            "head": _head_or_404(size)}
+    body = selectors.inclusion_body(entry, size)
+    if body is None:
+        raise HttpError(404, f"日志中没有第 {entry} 条记录。")
+    return body
 
 
 @log_api.get("/proof/consistency", response={200: ConsistencyOut, 404: ErrorOut, 422: ErrorOut},

@@ -2,40 +2,7 @@
 
 from django.db import models
 
-from ledger.models.entries import LedgerImmutableError
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """Log rows can be read and added, never changed or removed."""
-
-    def update(self, **kwargs):
-        raise LedgerImmutableError("透明日志只能追加，不能修改。")
-
-    def delete(self):
-        raise LedgerImmutableError("透明日志只能追加，不能删除。")
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        raise LedgerImmutableError("透明日志只能追加，不能修改。")
-
-    def update_or_create(self, *args, **kwargs):
-        raise LedgerImmutableError("透明日志只能追加，不能修改。")
-
-
-class AppendOnlyModel(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-        base_manager_name = "objects"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise LedgerImmutableError("透明日志只能追加，不能修改。")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise LedgerImmutableError("透明日志只能追加，不能删除。")
+from ledger.models.guards import AppendOnlyModel, AppendOnlyQuerySet  # noqa: F401 (re-exported)
 
 
 class LogNode(AppendOnlyModel):

@@ -3,26 +3,11 @@
 from django.conf import settings
 from django.db import models
 
-from ledger.models.entries import EntryKind, EntrySource, LedgerImmutableError
+from ledger.models.entries import EntryKind, EntrySource
+from ledger.models.guards import AppendOnlyModel
 
 
-class PendingEntryQuerySet(models.QuerySet):
-    """Pending records are queued and linked once; never edited or removed in bulk."""
-
-    def update(self, **kwargs):
-        raise LedgerImmutableError("待入账记录不可修改；只有记账程序能把它链接到入账后的记录。")
-
-    def delete(self):
-        raise LedgerImmutableError("待入账记录不可删除，入账后也保留作为追溯。")
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        raise LedgerImmutableError("待入账记录不可修改。")
-
-    def update_or_create(self, *args, **kwargs):
-        raise LedgerImmutableError("待入账记录不可修改。")
-
-
-class PendingEntry(models.Model):
+class PendingEntry(AppendOnlyModel):
     """A ledger record accepted but not yet in the chain; the sequencer appends it and links the entry.
 
     A paid notification commits its gift with one of these instead of waiting for the chain lock.
@@ -54,7 +39,7 @@ class PendingEntry(models.Model):
         on_delete=models.PROTECT, related_name="pending",
     )
 
-    objects = PendingEntryQuerySet.as_manager()
+    immutable_message = "待入账记录不可修改或删除；只有记账程序能把它链接到入账后的记录，入账后也保留作为追溯。"
 
     class Meta:
         verbose_name = "待入账记录"
@@ -85,15 +70,6 @@ class PendingEntry(models.Model):
     def __str__(self):
         state = f"→ #{self.entry_id}" if self.entry_id else "待入账"
         return f"{self.kind} {self.amount} 元 {self.source}/{self.source_ref} {state}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise LedgerImmutableError("待入账记录不可修改；只有记账程序能把它链接到入账后的记录。")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise LedgerImmutableError("待入账记录不可删除，入账后也保留作为追溯。")
 
 
 class FlowRow(models.Model):
