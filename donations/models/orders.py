@@ -47,6 +47,7 @@ class Channel(models.TextChoices):
     WAP = "wap", "手机网页支付"
     QR = "qr", "扫码支付"
     H5 = "h5", "微信 H5 支付"
+    JSAPI = "jsapi", "微信内支付"
     OFFLINE = "offline", "线下转账"
 
 
@@ -54,7 +55,8 @@ class Donation(FrozenFieldsModel):
     """One gift as an order: amount, donor's wishes, and where it stands with the gateway."""
 
     # What the gift is, as the donor and the ledger know it; its state moves, these never do.
-    frozen_fields = ("campaign", "out_trade_no", "gateway", "channel", "amount", "donor_name", "anonymous", "message")
+    frozen_fields = ("campaign", "out_trade_no", "gateway", "channel", "amount", "donor_name", "anonymous", "message",
+                     "payer_openid")
 
     # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
     wagtail_reference_index_ignore = True
@@ -77,6 +79,8 @@ class Donation(FrozenFieldsModel):
     # Private contact details: shown to staff only, never on public pages or APIs.
     phone = models.CharField("手机号", max_length=20, blank=True)
     email = models.EmailField("电子邮箱", blank=True)
+    # The payer's openid under the official account (JSAPI pay, 我的捐赠); private like the phone.
+    payer_openid = models.CharField("微信 openid", max_length=128, blank=True, db_index=True)
     wants_official_receipt = models.BooleanField("申请公益事业捐赠票据", default=False)
     official_receipt_title = models.CharField("票据抬头", max_length=100, blank=True)
     taxpayer_number = models.CharField("纳税人识别号", max_length=20, blank=True)

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "cms_pages",
     "ledger",
     "donations",
+    "wechat",
     "search",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -242,6 +243,13 @@ WECHATPAY_PUBLIC_KEY = env_str("WECHATPAY_PUBLIC_KEY", "")
 WECHATPAY_PUBLIC_KEY_ID = env_str("WECHATPAY_PUBLIC_KEY_ID", "")
 WECHATPAY_PLATFORM_KEYS = env_str("WECHATPAY_PLATFORM_KEYS", "")
 WECHATPAY_BASE_URL = env_str("WECHATPAY_BASE_URL", "https://api.mch.weixin.qq.com")
+
+# The official account (公众号) whose pages donors open inside WeChat: OAuth for their openid, and the
+# server token and JS-SDK ticket for share cards. JSAPI pay needs its appid bound to the merchant.
+WECHAT_MP_APPID = env_str("WECHAT_MP_APPID", WECHATPAY_APPID)
+WECHAT_MP_SECRET = env_str("WECHAT_MP_SECRET", "")
+WECHAT_API_BASE_URL = env_str("WECHAT_API_BASE_URL", "https://api.weixin.qq.com")
+WECHAT_OPEN_BASE_URL = env_str("WECHAT_OPEN_BASE_URL", "https://open.weixin.qq.com")
 # Donations: amount bounds (yuan), how long an unpaid order stays open, and rate limits per client.
 DONATION_MIN_AMOUNT = env_str("DONATION_MIN_AMOUNT", "1.00")
 DONATION_MAX_AMOUNT = env_str("DONATION_MAX_AMOUNT", "50000.00")

@@ -1,4 +1,4 @@
-"""Public and gateway-facing views; each one is thin and calls services or selectors."""
+"""The giving flow: form → order → gateway → back to the result page."""
 
 import io
 import logging
@@ -7,18 +7,17 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from donations import selectors, services
-from donations.forms import GiveForm, LookupForm
-from donations.gateways import GatewayError, gateway_enabled, gateway_get
+from donations.forms import GiveForm
+from donations.gateways import GatewayError, gateway_get
 from donations.models import CampaignPage, Gateway
-from donations.ratelimit import client_ip, notification_guard, rate_limit_hit
-from fundsite.inputs import ID_MAX, body_check_exempt
+from donations.ratelimit import client_ip, rate_limit_hit
+from fundsite.inputs import ID_MAX
 
 logger = logging.getLogger(__name__)
 MOBILE_MARKERS = ("Mobile", "Android", "iPhone", "iPad", "MicroMessenger")
@@ -27,39 +26,6 @@ MOBILE_MARKERS = ("Mobile", "Android", "iPhone", "iPad", "MicroMessenger")
 def is_phone(request) -> bool:
     agent = request.META.get("HTTP_USER_AGENT", "")
     return any(marker in agent for marker in MOBILE_MARKERS)
-
-
-def _gateway_response(ack):
-    return HttpResponse(ack.body, status=ack.status, content_type=ack.content_type)
-
-
-def _notify(request, gateway_name):
-    # The raw bytes, whatever they hold: the service stores them losslessly (as base64 when not keepable text).
-    headers = {k: v for k, v in request.META.items() if k.startswith("HTTP_") or k == "CONTENT_TYPE"}
-    notification = services.notification_store(
-        gateway=gateway_name, headers=headers, body=request.body, remote_addr=request.META.get("REMOTE_ADDR") or None
-    )
-    if not gateway_enabled(gateway_name):
-        services.notification_refuse(notification=notification, reason="支付方式未启用")
-        return HttpResponse("failure", status=404)
-    params = request.POST.dict() if gateway_name == Gateway.ALIPAY else {}
-    return _gateway_response(services.notification_process(notification=notification, params=params))
-
-
-@body_check_exempt  # stored byte for byte, even with a NUL; verification decides
-@csrf_exempt  # gateways cannot send our CSRF token; the signature is verified instead
-@require_POST
-@notification_guard  # size and rate checked before anything is stored
-def notify_alipay(request):
-    return _notify(request, Gateway.ALIPAY)
-
-
-@body_check_exempt  # as above
-@csrf_exempt  # as above
-@require_POST
-@notification_guard  # size and rate checked before anything is stored
-def notify_wechatpay(request):
-    return _notify(request, Gateway.WECHATPAY)
 
 
 def _channel(method, phone):
@@ -160,56 +126,3 @@ def donation_status(request, token):
     if donation is None:
         raise Http404("订单不存在")
     return JsonResponse({"status": donation.status, "paid": donation.is_paid})
-
-
-@require_GET
-def receipt_download(request, token):
-    receipt = selectors.receipt_by_token(token=token)
-    if receipt is None:
-        raise Http404("证书不存在")
-    response = HttpResponse(selectors.receipt_pdf(receipt=receipt), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="receipt-{receipt.number}.pdf"'
-    response["X-Robots-Tag"] = "noindex"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@require_GET
-def receipt_verify(request, number):
-    receipt = selectors.receipt_by_number(number=number)
-    facts = selectors.receipt_public_facts(receipt=receipt) if receipt else None
-    gift_proof = selectors.gift_proof(donation=receipt.donation) if receipt else None
-    gift_flow = selectors.receipt_gift_flow(receipt=receipt) if receipt else None
-    return render(request, "donations/receipt_verify.html",
-                  {"facts": facts, "number": number, "gift_proof": gift_proof, "gift_flow": gift_flow},
-                  status=200 if facts else 404)
-
-
-@require_http_methods(["GET", "POST"])
-def lookup(request):
-    form = LookupForm(request.POST or None)
-    context = {"form": form}
-    if request.method == "POST":
-        if rate_limit_hit(scope="lookup", key=client_ip(request), rate=settings.DONATION_LOOKUP_RATE):
-            context["error"] = "查询过于频繁，请一小时后再试。"
-            return render(request, "donations/lookup.html", context, status=429)
-        # Order numbers are public in ledger memos: limit each order too, whatever address asks.
-        order = request.POST.get("out_trade_no", "").strip()
-        if order and rate_limit_hit(scope="lookup-order", key=order, rate=settings.DONATION_LOOKUP_ORDER_RATE):
-            context["error"] = "该订单今日查询次数已达上限，请明天再试。"
-            return render(request, "donations/lookup.html", context, status=429)
-        donation = None
-        if form.is_valid():
-            donation = selectors.donation_lookup(**form.cleaned_data)
-        if donation is None:
-            context["error"] = "未找到匹配的捐赠，请核对订单号与手机号后四位。"
-            return render(request, "donations/lookup.html", context, status=404)
-        context.update(donation=donation, receipt=getattr(donation, "receipt", None) if donation.is_paid else None,
-                       display_name=selectors.donor_display_name(donation),
-                       gift_proof=selectors.gift_proof(donation=donation))
-    return render(request, "donations/lookup.html", context)
-
-
-@require_GET
-def donor_list(request):
-    return render(request, "donations/donors.html", {"donors": selectors.public_donor_list(limit=100)})
