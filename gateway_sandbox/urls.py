@@ -19,4 +19,6 @@ urlpatterns = [
     path("wechatpay/v3/refund/domestic/refunds", views.wechatpay_refund, name="wechatpay_refund"),
     path("wechatpay/v3/refund/domestic/refunds/<str:out_refund_no>", views.wechatpay_refund_query,
          name="wechatpay_refund_query"),
+    path("aliyun-sms/", views.aliyun_sms, name="aliyun_sms"),
+    path("aliyun-sms/inbox/", views.sms_inbox, name="sms_inbox"),
 ]
