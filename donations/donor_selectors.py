@@ -70,15 +70,18 @@ def donor_page(*, identity: DonorIdentity) -> dict:
     """Each gift with its status, certificate, refunds, official-receipt request, and its project since."""
     from donations.selectors import receipt_gift_flow
 
-    projects = {}
+    # A donor often gives to one campaign many times: look its project up once, and each day's news once.
+    parents, projects = {}, {}
     gifts = []
     for donation in donor_gifts(identity=identity)[:GIFTS_SHOWN]:
         receipt = getattr(donation, "receipt", None) if donation.is_paid else None
         when = (donation.paid_at or donation.created_at).astimezone(BEIJING)
         campaign = donation.campaign
+        if campaign.pk not in parents:
+            parents[campaign.pk] = _project_of(campaign)
         key = (campaign.pk, when.date())
         if key not in projects:
-            project = _project_of(campaign)
+            project = parents[campaign.pk]
             projects[key] = _project_since(project, when.date()) if project else None
         gifts.append({
             "donation": donation, "when": when, "receipt": receipt,

@@ -155,3 +155,9 @@ def donor_code_verify(*, identity: DonorIdentity, code: str) -> DonorIdentity:
         left = CODE_MAX_ATTEMPTS - row.attempts
         raise DonorCodeError(f"验证码不正确，还可尝试 {left} 次。" if left else "验证码错误次数过多，已失效，请重新获取。")
     return identity
+
+
+def donor_codes_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Drop codes long past use: an expired code proves nothing, and the rate limits count elsewhere."""
+    deleted, _ = DonorCode.objects.filter(expires_at__lt=timezone.now() - older_than).delete()
+    return deleted

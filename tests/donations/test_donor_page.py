@@ -366,3 +366,14 @@ def test_links_to_my_donations_from_lookup_result_and_every_page(client, campaig
     for url in (reverse("donations:lookup"), reverse("donations:return", args=[gift.resume_token]), campaign.url):
         assert f'href="{MINE}"' in client.get(url).content.decode(), url
     assert gift.status == DonationStatus.PAID
+
+
+def test_housekeeping_purges_codes_a_day_past_expiry_only(db, sms_log):
+    from donations.services.donors import donor_codes_purge
+
+    for target in ("13900000001", "13900000002"):
+        donor_code_send(identity=DonorIdentity("phone", target), client_ip="192.0.2.1")
+    old = DonorCode.objects.first()
+    DonorCode.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(days=1, minutes=1))
+    assert donor_codes_purge() == 1
+    assert not DonorCode.objects.filter(pk=old.pk).exists() and DonorCode.objects.count() == 1
