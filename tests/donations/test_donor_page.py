@@ -19,7 +19,7 @@ from django.utils import timezone
 from donations.donor_session import SESSION_KEY
 from donations.models import DonationStatus, DonorCode
 from donations.services.donors import DonorIdentity, donor_code_send
-from tests.donations.conftest import make_donation, post_alipay
+from tests.donations.conftest import make_donation, post_alipay, postgres_url
 
 PHONE, OTHER_PHONE, EMAIL = "13912345678", "13700001111", "Donor.Mine@Example.com"
 SIGN_IN, VERIFY, MINE = "/donations/mine/sign-in/", "/donations/mine/verify/", "/donations/mine/"
@@ -395,3 +395,27 @@ def test_page_queries_grow_by_a_few_per_gift_not_per_project_lookup(client, camp
     eleven = count()
     print(f"queries: 1 gift {one}, 11 gifts {eleven}")  # noqa: T201 - the measure, shown with -s
     assert eleven - one <= 10  # measured: 18 and 24
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+@pytest.mark.skipif(not postgres_url(), reason="needs PostgreSQL row locks: set DATABASE_URL=postgres://…")
+def test_one_code_submitted_twenty_times_at_once_signs_in_once(settings):
+    """The code's row is locked while it is checked: of twenty simultaneous uses exactly one is accepted."""
+    from donations.services.donors import DonorCodeError, donor_code_verify
+    from tests.donations.test_ratelimit_concurrency import at_once
+
+    settings.SMS_BACKEND = "none"
+    identity = DonorIdentity("email", "race@example.com")
+    donor_code_send(identity=identity, client_ip="192.0.2.1")
+    code = code_from_mail()
+
+    def use(_):
+        try:
+            donor_code_verify(identity=identity, code=code)
+        except DonorCodeError as refused:
+            return refused.message
+        return "accepted"
+
+    answers = at_once(use, n=20)
+    assert answers.count("accepted") == 1 and set(answers) - {"accepted"} == {"验证码已使用过，请重新获取。"}
