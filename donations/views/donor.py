@@ -118,7 +118,7 @@ def mine(request):
     """我的捐赠: every gift made with the signed-in contact."""
     identity = donor_of(request)
     if identity is None:
-        return redirect(f"{reverse('donations:donor_sign_in')}?next={reverse('donations:mine')}")
+        return redirect("donations:donor_sign_in")
     context = donor_selectors.donor_page(identity=identity)
     context["identity"] = donor_selectors.identity_masked(identity)
     return _private(render(request, "donations/donor/mine.html", context))
