@@ -27,6 +27,7 @@ from donations.services.donors import (
     donor_target_parse,
 )
 from donations.sms import sms_enabled
+from wechat.browser import in_wechat
 from wechat.session import openid_of
 
 
@@ -48,7 +49,8 @@ def _wechat_start_url():
 def _sign_in_page(request, form, *, error="", status=200):
     return _private(render(request, "donations/donor/sign_in.html", {
         "form": form, "error": error, "sms_enabled": sms_enabled(), "has_openid": bool(openid_of(request)),
-        "wechat_start_url": _wechat_start_url(),
+        # WeChat's OAuth works only inside WeChat's browser: elsewhere the link would be a dead end.
+        "wechat_start_url": _wechat_start_url() if in_wechat(request) else None,
     }, status=status))
 
 

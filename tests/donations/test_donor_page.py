@@ -419,3 +419,21 @@ def test_one_code_submitted_twenty_times_at_once_signs_in_once(settings):
 
     answers = at_once(use, n=20)
     assert answers.count("accepted") == 1 and set(answers) - {"accepted"} == {"验证码已使用过，请重新获取。"}
+
+
+WECHAT_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+             "Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN")
+
+
+def test_wechat_link_starts_the_official_accounts_oauth_only_inside_wechat(client, db):
+    from django.urls import NoReverseMatch
+
+    plain = client.get(SIGN_IN).content.decode()
+    inside = client.get(SIGN_IN, HTTP_USER_AGENT=WECHAT_UA).content.decode()
+    assert ">用微信身份查看</a>" not in plain
+    try:
+        start = reverse("wechat:oauth_start")
+    except NoReverseMatch:  # the official account's OAuth is not installed: no dead link either
+        assert ">用微信身份查看</a>" not in inside
+        return
+    assert f'href="{start}?next=/donations/mine/wechat/"' in inside
