@@ -7,6 +7,7 @@ import pypdf
 import pytest
 from django.utils import timezone
 
+from .conftest import PHONE as PHONE_CONTEXT
 from .conftest import save_screenshot
 
 pytestmark = pytest.mark.e2e
@@ -76,3 +77,52 @@ def test_donor_signs_in_by_sms_code_sees_gifts_and_downloads_the_statement(phone
     page.get_by_role("button", name="退出").click()
     page.get_by_role("button", name="获取验证码").wait_for()
     assert page.request.get(live_site + href).status == 403  # signed out: the statement is gone too
+
+
+WECHAT_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+             "Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN")
+
+
+def _official_account_oauth_installed():
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("wechat:oauth_start")
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def test_inside_wechat_a_gift_paid_by_jsapi_shows_in_my_donations(live_site, browser, settings):
+    """The issue's whole path: campaign → OAuth → JSAPI pay in the sandbox → result → 我的捐赠 by WeChat identity."""
+    if not _official_account_oauth_installed():
+        pytest.skip("the official account's OAuth (wechat:oauth_start) is not installed")
+    from donations.models import CampaignPage, Donation
+
+    settings.WECHAT_OPEN_BASE_URL = f"{live_site}/sandbox/wechat/open"
+    settings.WECHAT_API_BASE_URL = f"{live_site}/sandbox/wechat/api"
+    campaign = CampaignPage.objects.live().order_by("path").first()
+    context = browser.new_context(**{**PHONE_CONTEXT, "user_agent": WECHAT_UA})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        page.goto(live_site + campaign.url)
+        page.get_by_label("其他金额").fill("43.00")
+        page.get_by_label("姓名", exact=True).fill("孙七")
+        page.get_by_role("button", name="确认捐款").click()
+        page.get_by_role("button", name="允许").click()  # the sandbox's authorize page (silent in real WeChat)
+        sheet = page.get_by_role("dialog", name="微信支付")
+        sheet.get_by_role("button", name="确认支付").click()
+        page.get_by_role("heading", name="感谢您的捐赠！").wait_for()
+        donation = Donation.objects.get(amount="43.00")
+        assert donation.is_paid and donation.payer_openid
+
+        page.get_by_role("link", name="我的捐赠").first.click()
+        page.get_by_role("link", name="用微信身份查看").click()  # the openid is already in this session
+        page.locator("[data-testid=gift]").first.wait_for()
+        text = page.text_content("main")
+        assert "¥43.00" in text and donation.out_trade_no in text and campaign.title in text
+        assert donation.payer_openid not in page.content()
+        save_screenshot(page, "donor-page-inside-wechat")
+    finally:
+        context.close()
