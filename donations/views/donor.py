@@ -49,6 +49,7 @@ def _wechat_start_url():
 def _sign_in_page(request, form, *, error="", status=200):
     return _private(render(request, "donations/donor/sign_in.html", {
         "form": form, "error": error, "sms_enabled": sms_enabled(), "has_openid": bool(openid_of(request)),
+        "signed_in": donor_of(request) is not None,
         # WeChat's OAuth works only inside WeChat's browser: elsewhere the link would be a dead end.
         "wechat_start_url": _wechat_start_url() if in_wechat(request) else None,
     }, status=status))

@@ -141,6 +141,7 @@ def test_wechat_sign_in_without_an_openid_goes_back_to_sign_in_until_oauth_exist
 
 def test_sign_out_clears_the_identity(client, campaign, sms_log):
     sign_in(client, PHONE, sms_log)
+    assert "您已登录" in client.get(SIGN_IN).content.decode()
     response = client.post(reverse("donations:donor_sign_out"))
     assert response.status_code == 302 and SESSION_KEY not in client.session
     assert client.get(MINE).status_code == 302
