@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from donations.models import Donation, DonationStatus, DonorIdentityKind, RefundStatus
 from donations.models.orders import PAID_STATUSES
+from donations.selectors import receipt_gift_flow
 from donations.services.donors import DonorIdentity
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -68,8 +69,6 @@ def _official_receipt_state(donation):
 
 def donor_page(*, identity: DonorIdentity) -> dict:
     """Each gift with its status, certificate, refunds, official-receipt request, and its project since."""
-    from donations.selectors import receipt_gift_flow
-
     # A donor often gives to one campaign many times: look its project up once, and each day's news once.
     parents, projects = {}, {}
     gifts = []
@@ -98,14 +97,14 @@ def _year_bounds(year: int):
     return datetime(year, 1, 1, tzinfo=BEIJING), datetime(year + 1, 1, 1, tzinfo=BEIJING)
 
 
-def _paid_with_net(identity):
+def _paid_gifts(identity):
     return Donation.objects.filter(_match(identity), status__in=PAID_STATUSES, paid_at__isnull=False)
 
 
 def donor_statement_years(*, identity: DonorIdentity) -> list[int]:
     """Calendar years (Beijing time) in which this donor has a gift not wholly refunded, newest first."""
     years = {d.paid_at.astimezone(BEIJING).year
-             for d in _paid_with_net(identity).exclude(status=DonationStatus.REFUNDED).only("paid_at")}
+             for d in _paid_gifts(identity).exclude(status=DonationStatus.REFUNDED).only("paid_at")}
     return sorted(years, reverse=True)
 
 
@@ -113,7 +112,7 @@ def donor_year_statement(*, identity: DonorIdentity, year: int) -> dict | None:
     """The year's paid gifts net of refunds, with receipt numbers and the total; None for a year with none."""
     start, end = _year_bounds(year)
     rows = []
-    for donation in (_paid_with_net(identity).filter(paid_at__gte=start, paid_at__lt=end)
+    for donation in (_paid_gifts(identity).filter(paid_at__gte=start, paid_at__lt=end)
                      .select_related("campaign", "receipt").order_by("paid_at", "id")):
         net = donation.amount - donation.refunded_amount
         if net <= ZERO:
@@ -128,6 +127,24 @@ def donor_year_statement(*, identity: DonorIdentity, year: int) -> dict | None:
     names = [r["donor_name"] for r in rows if r["donor_name"]]
     return {"year": year, "rows": rows, "total": sum((r["net"] for r in rows), ZERO),
             "donor_name": names[-1] if names else "", "identity": identity_masked(identity)}
+
+
+def donor_year_statement_pdf(*, identity: DonorIdentity, year: int) -> bytes | None:
+    """The statement as a PDF, signed off by the foundation that received every campaign's gifts; None if none."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from cms_pages.models import FundSettings
+    from donations.receipts.statement import render_year_statement_pdf
+
+    statement = donor_year_statement(identity=identity, year=year) if 2000 <= year <= 9999 else None
+    if statement is None:
+        return None
+    fund = FundSettings.objects.first()
+    return render_year_statement_pdf(
+        statement=statement, fundraiser_name=(fund.foundation_name if fund else "") or settings.WAGTAIL_SITE_NAME,
+        fundraiser_uscc=fund.foundation_uscc if fund else "", generated_at=timezone.localtime(),
+    )
 
 
 def identity_masked(identity: DonorIdentity) -> str:

@@ -1,11 +1,9 @@
 """我的捐赠: a donor signs in by a one-time code (or their WeChat identity) and sees their own gifts."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from donations import donor_selectors
@@ -130,25 +128,12 @@ def mine(request):
 @require_GET
 def donor_statement(request, year):
     """The signed-in donor's 年度捐赠汇总 PDF; a year without their gifts is not found."""
-    from donations.receipts.statement import render_year_statement_pdf
-
     identity = donor_of(request)
     if identity is None:
         return _private(HttpResponse("请先登录我的捐赠。", status=403, content_type="text/plain; charset=utf-8"))
-    statement = donor_selectors.donor_year_statement(identity=identity, year=year) if 2000 <= year <= 9999 else None
-    if statement is None:
+    pdf = donor_selectors.donor_year_statement_pdf(identity=identity, year=year)
+    if pdf is None:
         raise Http404("该年度没有您的捐赠")
-    fund = _fund_disclosure()  # a year's gifts may span campaigns: the foundation that receives them all
-    pdf = render_year_statement_pdf(statement=statement, fundraiser_name=fund["name"], fundraiser_uscc=fund["uscc"],
-                                    generated_at=timezone.localtime())
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="donations-{year}.pdf"'
     return _private(response)
-
-
-def _fund_disclosure():
-    from cms_pages.models import FundSettings
-
-    fund = FundSettings.objects.first()
-    return {"name": (fund.foundation_name if fund else "") or settings.WAGTAIL_SITE_NAME,
-            "uscc": fund.foundation_uscc if fund else ""}
