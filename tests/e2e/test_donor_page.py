@@ -39,6 +39,9 @@ def phone_gifts(live_site, settings, django_user_model):
 def test_donor_signs_in_by_sms_code_sees_gifts_and_downloads_the_statement(phone_gifts, live_site, phone):
     campaign, gifts = phone_gifts
     page = phone
+    problems = []
+    page.on("console", lambda msg: "Content Security Policy" in msg.text and problems.append(f"{page.url}: {msg.text}"))
+    page.on("pageerror", lambda exc: problems.append(f"{page.url}: {exc}"))
     page.goto(live_site + "/")
     page.get_by_role("link", name="我的捐赠").first.click()
     page.get_by_role("heading", level=1, name="我的捐赠").wait_for()
@@ -74,6 +77,7 @@ def test_donor_signs_in_by_sms_code_sees_gifts_and_downloads_the_statement(phone
         gift.refresh_from_db()
         assert gift.receipt.number in pdf
 
+    assert not problems, problems  # no CSP refusal, no script error on any of the donor's pages
     page.get_by_role("button", name="退出").click()
     page.get_by_role("button", name="获取验证码").wait_for()
     assert page.request.get(live_site + href).status == 403  # signed out: the statement is gone too
