@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .capitals import amount_in_capitals
-from .pdf import ACCENT, INK, MUTED, register_font
+from .pdf import ACCENT, FONT_LOCK, INK, MUTED, register_font
 
 RULE = HexColor("#d0d3d8")
 
@@ -53,6 +53,11 @@ def _table(statement, styles, font):
 
 def render_year_statement_pdf(*, statement: dict, fundraiser_name: str, fundraiser_uscc: str, generated_at) -> bytes:
     """``statement`` is donations.donor_selectors.donor_year_statement's answer; every value is escaped."""
+    with FONT_LOCK:  # the CJK font's subset is shared by the process (see pdf.py)
+        return _statement(statement, fundraiser_name, fundraiser_uscc, generated_at)
+
+
+def _statement(statement, fundraiser_name, fundraiser_uscc, generated_at):
     font = register_font()
     styles = _styles(font)
     buffer = io.BytesIO()
