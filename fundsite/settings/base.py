@@ -273,8 +273,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     # Wagtail logs every page action at INFO; the demo loader would flood the console.
+    # urllib3 logs each request's full URL at DEBUG, and WeChat's API takes the AppSecret, the access_token
+    # and the ticket in the query string: it never logs below INFO, whatever the root level.
     "loggers": {"django.request": {"level": "ERROR"}, "wagtail": {"level": "WARNING"},
-                "django_tasks": {"level": "WARNING"}},
+                "django_tasks": {"level": "WARNING"}, "urllib3": {"level": "INFO"}},
 }
 
 # Demo content: `manage.py load_demo` runs these in order; each is idempotent and
