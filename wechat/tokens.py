@@ -24,6 +24,8 @@ TIMEOUT = 3  # seconds: the page waits for this
 WAIT_STEPS = 20  # a worker with no copy at all waits up to WAIT_STEPS × WAIT_STEP for the refresher
 WAIT_STEP = 0.05
 TOKEN_GONE = {40001, 42001}  # invalid credential / access_token expired
+# After a failed fetch, pages go without the card for this long instead of each waiting on WeChat again.
+FAILURE_BACKOFF = 60
 
 
 class WechatUnavailable(Exception):
@@ -48,13 +50,24 @@ def _cached(key, fetch):
     entry = cache.get(key)
     if entry and time.time() < entry["refresh_at"]:
         return entry["value"]
+    held = entry if entry and time.time() < entry["expires_at"] else None  # due for refresh, still valid
+    if cache.get(key + ":failed"):
+        if held:
+            return held["value"]
+        raise WechatUnavailable(f"{key}: the last fetch failed less than {FAILURE_BACKOFF} s ago")
     lock = key + ":lock"
     if cache.add(lock, 1, timeout=LOCK_SECONDS):
         try:
             entry = cache.get(key)  # another worker may have refreshed it just before we took the lock
             if entry and time.time() < entry["refresh_at"]:
                 return entry["value"]
-            return _store(key, *fetch())
+            try:
+                return _store(key, *fetch())
+            except WechatUnavailable:
+                cache.set(key + ":failed", 1, timeout=FAILURE_BACKOFF)
+                if held:  # WeChat is down but the copy we hold has not expired: keep signing with it
+                    return held["value"]
+                raise
         finally:
             cache.delete(lock)
     # Someone else is refreshing: a copy that has not yet expired still works meanwhile.

@@ -37,6 +37,7 @@ def test_no_page_log_or_api_shows_the_wechat_secret_token_or_ticket(sandbox, cam
         settings.WECHAT_MP_SECRET = "f" * 32
         bodies.append(("bad secret", requests.get(sandbox.url + campaign.url, headers={"User-Agent": WECHAT_UA},
                                                   timeout=30).text, ""))
+        cache.clear()
         settings.WECHAT_API_BASE_URL = "http://127.0.0.1:9"
         bodies.append(("unreachable", requests.get(sandbox.url + campaign.url,
                                                    headers={"User-Agent": WECHAT_UA}, timeout=30).text, ""))

@@ -127,3 +127,27 @@ def test_nothing_is_fetched_without_a_secret(settings):
     settings.WECHAT_MP_SECRET = ""
     with pytest.raises(WechatUnavailable):
         access_token()
+
+
+def test_after_a_failure_pages_skip_wechat_for_a_minute_then_ask_again(wechat_api, settings):
+    good = settings.WECHAT_API_BASE_URL
+    with time_machine.travel(timezone.now(), tick=True) as traveller:
+        settings.WECHAT_API_BASE_URL = "http://127.0.0.1:9"
+        with pytest.raises(WechatUnavailable):
+            jsapi_ticket()
+        settings.WECHAT_API_BASE_URL = good
+        with pytest.raises(WechatUnavailable, match="failed less than"):
+            jsapi_ticket()  # not asked again at once: the page goes without its card
+        assert issued(Kind.ACCESS_TOKEN) == 0
+        traveller.shift(timedelta(seconds=tokens.FAILURE_BACKOFF + 1))
+        assert jsapi_ticket()
+    assert issued(Kind.JSAPI_TICKET) == 1
+
+
+def test_a_copy_due_for_refresh_keeps_working_while_wechat_is_down(wechat_api, settings):
+    with time_machine.travel(timezone.now(), tick=True) as traveller:
+        first = jsapi_ticket()
+        traveller.shift(timedelta(seconds=7200 * 0.9))
+        settings.WECHAT_API_BASE_URL = "http://127.0.0.1:9"
+        assert jsapi_ticket() == first
+        assert jsapi_ticket() == first  # and again, within the back-off, without asking
