@@ -26,10 +26,10 @@ def client_scripts(request, *, jssdk: bool) -> list[str]:
         wanted = [static(name) for name in stand_ins]
     elif jssdk:
         wanted = [JSSDK_URL]
-        getattr_or_set(request, _ORIGINS, set).add(JSSDK_ORIGIN)
+        _attached(request, _ORIGINS, set).add(JSSDK_ORIGIN)
     else:
         wanted = []
-    emitted = getattr_or_set(request, _EMITTED, set)
+    emitted = _attached(request, _EMITTED, set)
     fresh = [url for url in wanted if url not in emitted]
     emitted.update(fresh)
     return fresh
@@ -40,7 +40,7 @@ def script_origins(request) -> set[str]:
     return set(getattr(request, _ORIGINS, ()))
 
 
-def getattr_or_set(request, name, factory):
+def _attached(request, name, factory):
     value = getattr(request, name, None)
     if value is None:
         value = factory()
