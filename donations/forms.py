@@ -147,7 +147,7 @@ def give_form_context(*, form: GiveForm | None, preset_amounts: list[Decimal], g
     preset = form.data.get("preset") if form.is_bound else (f"{preset_amounts[0]:.2f}" if preset_amounts else "")
     custom = (form.data.get("amount") or "").strip() if form.is_bound else ""
     try:
-        custom_display = f"¥{amount_parse(custom):.2f}"
+        custom_display = "¥" + f"{amount_parse(custom):.2f}".removesuffix(".00")  # as the preset buttons show it
     except ValidationError:
         custom_display = "其他金额"
     return {

@@ -200,7 +200,8 @@ def test_a_fresh_form_marks_the_name_required_and_explains_the_contact(client, c
     name = page.find("input", attrs={"name": "donor_name"})
     assert name.has_attr("required")
     label = page.find("label", attrs={"for": "id_donor_name"})
-    assert "必填" in label.get_text()
+    assert label.get_text(strip=True) == "姓名"  # the field's name stays its label; the mark stands beside it
+    assert page.find(id="id_donor_name_field").find(class_="required-mark").get_text() == "必填"
     help_ids = name["aria-describedby"].split()
     assert "匿名" in page.find(id=help_ids[0]).get_text()
     phone = page.find("input", attrs={"name": "phone"})

@@ -3,10 +3,12 @@
 // Everything works without this file too (the server checks, the stylesheet shows the chosen preset).
 (function () {
   var AMOUNT = /^([0-9]{1,12})(?:\.([0-9]{1,2}))?$/;
-  // Yuan from text, never through a float: "66.6" → "66.60".
+  // Yuan from text, never through a float, written as the preset buttons are: "66.6" → "¥66.60", "10.00" → "¥10".
   var yuan = function (text) {
     var m = AMOUNT.exec(text);
-    return m ? "¥" + m[1].replace(/^0+(?=[0-9])/, "") + "." + ((m[2] || "") + "00").slice(0, 2) : null;
+    if (!m) return null;
+    var cents = ((m[2] || "") + "00").slice(0, 2);
+    return "¥" + m[1].replace(/^0+(?=[0-9])/, "") + (cents === "00" ? "" : "." + cents);
   };
   var form = document.querySelector(".give-form");
   if (form) {
@@ -31,7 +33,7 @@
     var name = form.querySelector("input[name=donor_name]");
     var anonymous = form.querySelector("input[name=anonymous]");
     if (name && anonymous) {
-      var mark = form.querySelector("label[for=" + name.id + "] .required-mark");
+      var mark = document.querySelector("#" + name.id + "_field .required-mark");
       var sync = function () {
         name.required = !anonymous.checked;
         if (mark) mark.hidden = anonymous.checked;
