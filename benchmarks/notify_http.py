@@ -117,6 +117,28 @@ def _drive(port, clients, requests_):
     return time.perf_counter() - began, answers
 
 
+def _cpu_seconds(match):
+    """User plus system CPU seconds of every process whose command line contains ``match`` (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if match in cmdline:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+# Where a notification's CPU goes: the web workers, the database's backends (every PostgreSQL process
+# on the machine: run it on a quiet one), the sequencer beside them, and this script's client threads.
+CPU_GROUPS = {"gunicorn": "gunicorn", "postgres": "postgres", "sequencer": "ledger_sequencer"}
+
+
 def _serve(port, workers):
     env = dict(os.environ, GUNICORN_BIND=f"127.0.0.1:{port}", DJANGO_SETTINGS_MODULE="benchmarks.http_settings")
     if workers:
@@ -191,16 +213,24 @@ def main():
     try:
         for index, clients in enumerate(counts):
             mine = bodies[index * args.requests:(index + 1) * args.requests]
+            before = _cpu_seconds("gunicorn")
             trivial_s, trivial_answers = _drive(args.port, clients, [("GET", "/bench/trivial/", None)] * args.requests)
+            trivial_cpu = (_cpu_seconds("gunicorn") - before) * 1000 / args.requests
             assert all(status == 200 for status, _ in trivial_answers)
+            cpu_before = {name: _cpu_seconds(match) for name, match in CPU_GROUPS.items()}
+            client_before = time.process_time()
             notify_s, answers = _drive(args.port, clients,
                                        [("POST", "/donations/notify/alipay/", body) for body in mine])
+            cpu = {name: (_cpu_seconds(match) - cpu_before[name]) * 1000 / len(mine) for name, match in CPU_GROUPS.items()}
+            cpu["client"] = (time.process_time() - client_before) * 1000 / len(mine)
+            cpu["gunicorn (trivial view)"] = trivial_cpu
             bad = [answer for answer in answers if answer != (200, b"success")]
             assert not bad, f"{len(bad)} notifications not settled, e.g. {bad[:3]}"
             trivial_rate, notify_rate = args.requests / trivial_s, args.requests / notify_s
             results.append((clients, notify_rate, trivial_rate))
             print(f"{clients:>3} clients: {notify_rate:6.0f} verified notifications/s, trivial view {trivial_rate:6.0f}/s,"
-                  f" ratio {notify_rate / trivial_rate:.2f}", flush=True)
+                  f" ratio {notify_rate / trivial_rate:.2f}; CPU ms per notification: "
+                  + ", ".join(f"{name} {ms:.2f}" for name, ms in cpu.items()), flush=True)
     finally:
         server.terminate()
         sequencer.terminate()
