@@ -2,6 +2,7 @@
 
 import base64
 import logging
+import re
 from functools import cache
 
 from django.db import IntegrityError, connection, transaction
@@ -124,9 +125,12 @@ APPLY = {
 }
 
 
+# PostgreSQL text and jsonb keep neither NUL nor lone surrogates; other controls are kept as they are.
+_UNKEEPABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _keepable(text: str) -> bool:
-    # PostgreSQL text and jsonb keep neither NUL nor lone surrogates; other controls are kept as they are.
-    return "\x00" not in text and not any("\ud800" <= char <= "\udfff" for char in text)
+    return _UNKEEPABLE.search(text) is None
 
 
 def _header_kept(value):
@@ -256,8 +260,33 @@ def _locked_order_sql(vendor):
 
 
 def _donation_locked(*, out_trade_no, gateway):
-    rows = list(Donation.objects.raw(_locked_order_sql(connection.vendor), [out_trade_no, gateway]))
-    return rows[0] if rows else None
+    with connection.cursor() as cursor:
+        cursor.execute(_locked_order_sql(connection.vendor), [out_trade_no, gateway])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    fields = Donation._meta.concrete_fields
+    values = [converted(value) for converted, value in zip(_converters(connection.vendor), row, strict=False)]
+    donation = Donation.from_db(connection.alias, [f.attname for f in fields], values[:len(fields)])
+    donation.campaign_title, donation.campaign_project_id = row[len(fields):]
+    return donation
+
+
+@cache
+def _converters(vendor):
+    """Each column's database value as the model holds it, as the ORM converts it (SQLite keeps decimals as text)."""
+    def apply(field):
+        expression = field.get_col(Donation._meta.db_table)
+        steps = [*connection.ops.get_db_converters(expression), *expression.get_db_converters(connection)]
+        if not steps:
+            return lambda value: value
+
+        def convert(value):
+            for step in steps:
+                value = step(value, expression, connection)
+            return value
+        return convert
+    return [apply(f) for f in Donation._meta.concrete_fields]
 
 
 def _notification_apply(gateway, verified, notification):

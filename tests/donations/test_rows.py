@@ -73,3 +73,18 @@ def test_the_statements_are_built_once_per_model_and_database(donation):
         row_insert(DonationEvent(donation=donation, from_status="pending", to_status="pending", cause="x"))
     assert _insert_sql.cache_info().misses == 1 and _insert_sql.cache_info().hits == 2
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_the_order_locked_by_one_statement_is_the_order_the_orm_loads(donation, campaign, project):
+    from django.db import transaction
+
+    from donations.services.notifications import _donation_locked
+
+    with transaction.atomic():
+        locked = _donation_locked(out_trade_no=donation.out_trade_no, gateway=donation.gateway)
+    loaded = type(donation).objects.get(pk=donation.pk)
+    names = [f.attname for f in loaded._meta.concrete_fields]
+    assert [getattr(locked, n) for n in names] == [getattr(loaded, n) for n in names]
+    assert isinstance(locked.amount, Decimal) and locked.amount == Decimal("100.00")
+    assert (locked.campaign_title, locked.campaign_project_id) == (campaign.title, project.pk)
+    assert _donation_locked(out_trade_no=donation.out_trade_no, gateway="wechatpay") is None
