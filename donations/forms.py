@@ -133,6 +133,10 @@ class GiveForm(forms.Form):
         return links
 
     @property
+    def field_error_count(self) -> int:
+        return sum(len(errors) for name, errors in self.errors.items() if name != NON_FIELD_ERRORS)
+
+    @property
     def receipt_open(self) -> bool:
         """The official-receipt part starts unfolded when the donor asked for one or it has an error."""
         return bool(self.is_bound and (self.data.get("wants_official_receipt")

@@ -155,6 +155,7 @@ def test_all_errors_come_at_once_each_beside_its_field(client, campaign):
     assert response.status_code == 400
     page = soup(response)
     assert set(summary_links(page)) == {"#id_amount", "#id_donor_name", "#id_phone", "#id_email"}
+    assert "还有 4 处需要修改" in page.find(id="give-errors-title").get_text()
     for name in ("amount", "donor_name", "phone", "email"):
         assert field_error(page, name)
     assert_nothing_stored()
@@ -178,7 +179,8 @@ def test_rate_limited_donor_keeps_the_form_and_is_told_why(client, campaign, set
     response = post(client, campaign, message="第二次")
     assert response.status_code == 429
     page = soup(response)
-    assert "提交过于频繁，请稍后再试。" in page.find(id="give-errors").get_text()
+    summary = page.find(id="give-errors").get_text(" ", strip=True)
+    assert "未能提交，您填写的内容都已保留" in summary and "提交过于频繁，请稍后再试。" in summary
     assert_kept(page, {**FILLED, "message": "第二次"})
     assert Donation.objects.count() == 1
 
