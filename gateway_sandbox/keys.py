@@ -8,6 +8,7 @@ pretend gateway only; it is gitignored and never used in production.
 import base64
 import datetime
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -166,6 +167,16 @@ def wechatpay_platform_signers(keys):
     }
 
 
+def wechat_mp_secret(keys):
+    """The official account's AppSecret (32 hex digits, as WeChat issues them), derived from the stored keys."""
+    return hashlib.sha256(("wechat-mp-secret:" + keys.wechatpay_apiv3_key).encode()).hexdigest()[:32]
+
+
+# Static scripts that stand in for WeChat's client on pages served to WeChat's user agent (dev and test only):
+# the JS-SDK's ``wx``. Our templates emit each of WECHAT_STAND_IN_SCRIPTS in place of res.wx.qq.com's script.
+WECHAT_STAND_IN_SCRIPTS = ["gateway_sandbox/wx_stand_in.js"]
+
+
 def merchant_settings(keys, *, site_base_url):
     """The settings our payment clients read, pointed at the sandbox served by this site."""
     base = site_base_url.rstrip("/")
@@ -183,4 +194,9 @@ def merchant_settings(keys, *, site_base_url):
         "WECHATPAY_PUBLIC_KEY": keys.wechatpay_platform_public_key,
         "WECHATPAY_PUBLIC_KEY_ID": keys.wechatpay_public_key_id,
         "WECHATPAY_BASE_URL": f"{base}/sandbox/wechatpay",
+        # The official account: its server API (cgi-bin/token, getticket) and the JS-SDK stand-in.
+        "WECHAT_MP_APPID": keys.wechatpay_appid,
+        "WECHAT_MP_SECRET": wechat_mp_secret(keys),
+        "WECHAT_API_BASE_URL": f"{base}/sandbox/wechat",
+        "WECHAT_STAND_IN_SCRIPTS": list(WECHAT_STAND_IN_SCRIPTS),
     }

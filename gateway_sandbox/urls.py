@@ -19,4 +19,8 @@ urlpatterns = [
     path("wechatpay/v3/refund/domestic/refunds", views.wechatpay_refund, name="wechatpay_refund"),
     path("wechatpay/v3/refund/domestic/refunds/<str:out_refund_no>", views.wechatpay_refund_query,
          name="wechatpay_refund_query"),
+    # The official account's API (WECHAT_API_BASE_URL points here) and what the wx stand-in asks.
+    path("wechat/cgi-bin/token", views.wechat_token, name="wechat_token"),
+    path("wechat/cgi-bin/ticket/getticket", views.wechat_ticket, name="wechat_ticket"),
+    path("wechat/jssdk/config", views.wechat_jssdk_config, name="wechat_jssdk_config"),
 ]
