@@ -123,19 +123,31 @@ def _clean_donor(*, donor_name, anonymous, message, phone, email, wants_official
 def donation_create(*, campaign, amount, gateway: str, channel: str, donor_name="", anonymous=False, message="",
                     phone="", email="", wants_official_receipt=False, official_receipt_title="",
                     taxpayer_number="") -> Donation:
-    """A new order in state created; validates everything and saves nothing when anything is wrong."""
-    amount = donation_amount_parse(raw=amount)
+    """A new order in state created; validates everything and saves nothing when anything is wrong.
+
+    The amount's and the donor's errors come together, keyed by field, so a form can show each beside its field.
+    """
     if gateway not in CHANNELS_BY_GATEWAY or gateway not in settings.PAYMENT_GATEWAYS:
         raise ValidationError({"gateway": "该支付方式暂不可用。"})
     if channel not in CHANNELS_BY_GATEWAY[gateway]:
         raise ValidationError({"channel": "该支付方式不支持此支付渠道。"})
     if not campaign.live or not campaign.is_open():
         raise ValidationError("该募捐活动当前不在募捐期内。")
-    donor = _clean_donor(
-        donor_name=donor_name, anonymous=anonymous, message=message, phone=phone, email=email,
-        wants_official_receipt=wants_official_receipt, official_receipt_title=official_receipt_title,
-        taxpayer_number=taxpayer_number,
-    )
+    errors = {}
+    try:
+        amount = donation_amount_parse(raw=amount)
+    except ValidationError as exc:
+        errors["amount"] = exc.error_list
+    try:
+        donor = _clean_donor(
+            donor_name=donor_name, anonymous=anonymous, message=message, phone=phone, email=email,
+            wants_official_receipt=wants_official_receipt, official_receipt_title=official_receipt_title,
+            taxpayer_number=taxpayer_number,
+        )
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         donation = Donation.objects.create(
             campaign=campaign, out_trade_no=_new_out_trade_no(), gateway=gateway, channel=channel, amount=amount,
