@@ -176,10 +176,10 @@ class LookupForm(forms.Form):
 class DonorSignInForm(forms.Form):
     """我的捐赠: the phone number or e-mail address given with the gifts; the service parses it."""
 
-    target = forms.CharField(label="手机号或电子邮箱", max_length=254, **TEXT)
+    target = forms.CharField(label="手机号或电子邮箱", max_length=254, validators=[validate_no_control_chars])
 
 
 class DonorCodeForm(forms.Form):
     """我的捐赠: the six-digit code just sent; the service checks it."""
 
-    code = forms.CharField(label="验证码", max_length=6, **TEXT)
+    code = forms.CharField(label="验证码", max_length=6, validators=[validate_no_control_chars])
