@@ -23,4 +23,6 @@ urlpatterns = [
     path("wechat/cgi-bin/token", views.wechat_token, name="wechat_token"),
     path("wechat/cgi-bin/ticket/getticket", views.wechat_ticket, name="wechat_ticket"),
     path("wechat/jssdk/config", views.wechat_jssdk_config, name="wechat_jssdk_config"),
+    path("aliyun-sms/", views.aliyun_sms, name="aliyun_sms"),
+    path("aliyun-sms/inbox/", views.sms_inbox, name="sms_inbox"),
 ]
