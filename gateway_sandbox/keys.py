@@ -8,6 +8,7 @@ pretend gateway only; it is gitignored and never used in production.
 import base64
 import datetime
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -166,6 +167,11 @@ def wechatpay_platform_signers(keys):
     }
 
 
+def wechat_mp_secret(keys):
+    """The official account's AppSecret in the sandbox: 32 hex digits, derived so the keys file need not change."""
+    return hashlib.sha256(("wechat-mp-secret:" + keys.wechatpay_apiv3_key).encode()).hexdigest()[:32]
+
+
 def merchant_settings(keys, *, site_base_url):
     """The settings our payment clients read, pointed at the sandbox served by this site."""
     base = site_base_url.rstrip("/")
@@ -183,4 +189,9 @@ def merchant_settings(keys, *, site_base_url):
         "WECHATPAY_PUBLIC_KEY": keys.wechatpay_platform_public_key,
         "WECHATPAY_PUBLIC_KEY_ID": keys.wechatpay_public_key_id,
         "WECHATPAY_BASE_URL": f"{base}/sandbox/wechatpay",
+        # The official account bound to the merchant number: OAuth for the openid, JS-SDK.
+        "WECHAT_MP_APPID": keys.wechatpay_appid,
+        "WECHAT_MP_SECRET": wechat_mp_secret(keys),
+        "WECHAT_OPEN_BASE_URL": f"{base}/sandbox/wechat/open",
+        "WECHAT_API_BASE_URL": f"{base}/sandbox/wechat/api",
     }

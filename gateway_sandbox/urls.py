@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, wechat_views
 
 app_name = "gateway_sandbox"
 
@@ -19,4 +19,9 @@ urlpatterns = [
     path("wechatpay/v3/refund/domestic/refunds", views.wechatpay_refund, name="wechatpay_refund"),
     path("wechatpay/v3/refund/domestic/refunds/<str:out_refund_no>", views.wechatpay_refund_query,
          name="wechatpay_refund_query"),
+    # The official account: open.weixin.qq.com's authorize page, api.weixin.qq.com's code exchange.
+    path("wechat/open/connect/oauth2/authorize", wechat_views.oauth_authorize, name="wechat_oauth_authorize"),
+    path("wechat/api/sns/oauth2/access_token", wechat_views.oauth_access_token, name="wechat_oauth_access_token"),
+    # What WeChat's client does for WeixinJSBridge.invoke('getBrandWCPayRequest').
+    path("wechat/jsbridge/pay", wechat_views.jsbridge_pay, name="wechat_jsbridge_pay"),
 ]
