@@ -3,15 +3,13 @@
 import re
 from urllib.parse import parse_qs, quote, urlsplit
 
-import pytest
 import requests
 
 WECHAT_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
              "Mobile/15E148 MicroMessenger/8.0.50(0x1800323d) NetType/WIFI Language/zh_CN")
 
 
-@pytest.fixture
-def wechat_sandbox(transactional_db, live_server, settings):
+def sandbox_point(live_server, settings):
     """Our payment and official-account clients pointed at the sandbox on the live test server."""
     from wagtail.models import Page, Site
 

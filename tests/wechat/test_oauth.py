@@ -11,13 +11,18 @@ from tests.wechat_flow import (
     callback_params,
     donor_browser,
     oauth_authorize,
+    sandbox_point,
     session_data,
     session_openid,
-    wechat_sandbox,  # noqa: F401 - fixture
 )
 from wechat.oauth import STATE_SESSION_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def wechat_sandbox(transactional_db, live_server, settings):
+    return sandbox_point(live_server, settings)
 
 
 def test_oauth_remembers_the_openid_and_returns_to_next(wechat_sandbox):
