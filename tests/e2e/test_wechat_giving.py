@@ -11,9 +11,22 @@ from donations.models import Donation
 from tests.wechat_flow import WECHAT_UA
 
 from .conftest import PHONE, save_screenshot
-from .test_giving import project_with_campaign  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def project_with_campaign(live_site):
+    """A demo project and a live campaign raising for it (test data, not one of the fund's facts)."""
+    from cms_pages.models import ProjectPage
+    from donations.models import CampaignPage
+
+    project = ProjectPage.objects.live().order_by("path").first()
+    campaign = project.add_child(instance=CampaignPage(
+        title="微信内测试募捐", slug="e2e-wechat-campaign", intro="用于微信内浏览器测试的募捐活动。",
+        goal=Decimal("10000.00"), preset_amounts="10,50,100",
+    ))
+    return project, campaign
 
 
 @pytest.fixture
