@@ -4,6 +4,8 @@ Real WeChat injects WeixinJSBridge into every page of its browser; the sandbox d
 script from this origin (so the site's CSP holds), and only where the settings install the sandbox.
 """
 
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
@@ -22,6 +24,8 @@ class WeixinJSBridgeMiddleware:
     """Adds ``<script src=…weixin_bridge.js>`` before ``</head>`` of HTML pages seen in WeChat's browser."""
 
     def __init__(self, get_response):
+        if not getattr(settings, "GATEWAY_SANDBOX_ENABLED", False):  # production.py forbids it: never injected there
+            raise MiddlewareNotUsed
         self.get_response = get_response
 
     def __call__(self, request):
