@@ -117,10 +117,54 @@ def _drive(port, clients, requests_):
     return time.perf_counter() - began, answers
 
 
-def _serve(port, workers):
+def _cpu_of(pid):
+    """User plus system CPU seconds of one process so far (Linux /proc); 0 once it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid):
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def _cpu_groups(server, sequencer):
+    """Where a notification's CPU goes, as {group: [pids]}: this run's web workers, the PostgreSQL backends
+    serving this run's database (not other databases on the machine), and the sequencer beside them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        backends = [row[0] for row in cursor.fetchall()]
+    connection.close()
+    return {"gunicorn": [server.pid, *_children(server.pid)], "postgres": backends, "sequencer": [sequencer.pid]}
+
+
+def _cpu_snapshot(server, sequencer):
+    return {name: {pid: _cpu_of(pid) for pid in pids} for name, pids in _cpu_groups(server, sequencer).items()}
+
+
+def _cpu_spent(before, after):
+    """CPU seconds per group between two snapshots; a process born in between counts from its start."""
+    return {name: sum(cpu - before[name].get(pid, 0.0) for pid, cpu in pids.items()) for name, pids in after.items()}
+
+
+def _serve(port, workers, threads=0):
     env = dict(os.environ, GUNICORN_BIND=f"127.0.0.1:{port}", DJANGO_SETTINGS_MODULE="benchmarks.http_settings")
     if workers:
         env["GUNICORN_WORKERS"] = str(workers)
+    if threads:
+        env["GUNICORN_THREADS"] = str(threads)
     server = subprocess.Popen(  # noqa: S603 (our own gunicorn and config)
         [str(ROOT / ".venv/bin/gunicorn"), "-c", "deploy/gunicorn.conf.py", "--access-logfile", "/dev/null",
          "fundsite.wsgi"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -170,6 +214,7 @@ def main():
     parser.add_argument("--requests", type=int, default=1500, help="notifications per client count")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: the config's)")
+    parser.add_argument("--threads", type=int, default=0, help="threads per gunicorn worker (default: the config's)")
     parser.add_argument("--sequence", type=int, default=20000, help="records for the sequencer measurement")
     parser.add_argument("--batch-size", type=int, default=500)
     args = parser.parse_args()
@@ -186,21 +231,29 @@ def main():
     from django.db import connection
 
     connection.close()
-    server, sequencer = _serve(args.port, args.workers)
+    server, sequencer = _serve(args.port, args.workers, args.threads)
     results = []
     try:
         for index, clients in enumerate(counts):
             mine = bodies[index * args.requests:(index + 1) * args.requests]
+            before = _cpu_snapshot(server, sequencer)
             trivial_s, trivial_answers = _drive(args.port, clients, [("GET", "/bench/trivial/", None)] * args.requests)
+            trivial_cpu = _cpu_spent(before, _cpu_snapshot(server, sequencer))["gunicorn"] * 1000 / args.requests
             assert all(status == 200 for status, _ in trivial_answers)
+            cpu_before = _cpu_snapshot(server, sequencer)
+            client_before = time.process_time()
             notify_s, answers = _drive(args.port, clients,
                                        [("POST", "/donations/notify/alipay/", body) for body in mine])
+            cpu = {name: ms * 1000 / len(mine) for name, ms in _cpu_spent(cpu_before, _cpu_snapshot(server, sequencer)).items()}
+            cpu["client"] = (time.process_time() - client_before) * 1000 / len(mine)
+            cpu["gunicorn (trivial view)"] = trivial_cpu
             bad = [answer for answer in answers if answer != (200, b"success")]
             assert not bad, f"{len(bad)} notifications not settled, e.g. {bad[:3]}"
             trivial_rate, notify_rate = args.requests / trivial_s, args.requests / notify_s
             results.append((clients, notify_rate, trivial_rate))
             print(f"{clients:>3} clients: {notify_rate:6.0f} verified notifications/s, trivial view {trivial_rate:6.0f}/s,"
-                  f" ratio {notify_rate / trivial_rate:.2f}", flush=True)
+                  f" ratio {notify_rate / trivial_rate:.2f}; CPU ms per notification: "
+                  + ", ".join(f"{name} {ms:.2f}" for name, ms in cpu.items()), flush=True)
     finally:
         server.terminate()
         sequencer.terminate()

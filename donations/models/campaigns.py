@@ -4,8 +4,6 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Subquery
-from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -76,17 +74,6 @@ class CampaignPage(Page):
         from cms_pages.models import ProjectPage
 
         return ProjectPage.objects.filter(path=self.path[: -self.steplen]).values_list("pk", flat=True).first()
-
-    @classmethod
-    def project_id_of(cls, path_ref):
-        """``project_id`` as a subquery over a campaign's path, to be read in the query that loads it.
-
-        A notification loads its order with it (as ``campaign_project_id``) and needs no query of its own.
-        """
-        from cms_pages.models import ProjectPage
-
-        parent_path = Substr(path_ref, 1, Length(path_ref) - cls.steplen)
-        return Subquery(ProjectPage.objects.filter(path=parent_path).values("pk")[:1])
 
     def preset_amount_list(self):
         amounts = []

@@ -5,6 +5,7 @@ requirements.txt, so a fresh machine renders the same certificate without system
 """
 
 import io
+import threading
 from decimal import Decimal
 from functools import cache
 from html import escape
@@ -33,6 +34,13 @@ ACCENT = HexColor("#b4232a")
 MUTED = HexColor("#646a73")
 
 
+# reportlab keeps one font object per process and grows its glyph subsets while a document is drawn
+# and saved: two threads rendering at once corrupt each other's subset (a KeyError in makeSubset, seen
+# as a 500 on certificate downloads). Rendering is CPU-bound Python under the GIL, so holding this lock
+# for a whole document costs no throughput. Every renderer using the font holds it.
+FONT_LOCK = threading.Lock()
+
+
 @cache
 def register_font():
     """Register the CJK font once per process; reportlab embeds the glyphs used as a TrueType subset."""
@@ -47,6 +55,13 @@ def render_certificate_pdf(*, receipt_number, donor_display_name, amount: Decima
     ``log_facts`` (donations.selectors.gift_log_facts) prints the gift's leaf and signed head, so the
     donor can check the gift is in the ledger years later; None says the entry is still being recorded.
     """
+    with FONT_LOCK:
+        return _certificate(receipt_number, donor_display_name, amount, paid_at, campaign_title, fundraiser_name,
+                            fundraiser_uscc, verify_url, log_facts)
+
+
+def _certificate(receipt_number, donor_display_name, amount, paid_at, campaign_title, fundraiser_name,
+                 fundraiser_uscc, verify_url, log_facts):
     font = register_font()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=PAGE, pageCompression=1)

@@ -33,6 +33,7 @@ from donations.models import (
 )
 from donations.models.orders import TRANSITIONS
 from fundsite.inputs import CONTROL_MESSAGE, amount_parse, has_control_chars
+from fundsite.rows import row_insert, row_update
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -157,10 +158,10 @@ def _transition(donation, to_status, *, cause, payload=None, notification=None, 
     """Move an order along an allowed edge and record the event; refuse any other move."""
     if to_status not in TRANSITIONS[DonationStatus(donation.status)]:
         raise NotificationRejected(f"订单状态为 {donation.get_status_display()}，不能变为 {DonationStatus(to_status).label}")
-    DonationEvent.objects.create(
+    row_insert(DonationEvent(
         donation=donation, from_status=donation.status, to_status=to_status, cause=cause, payload=payload or {},
         notification=notification, actor=actor,
-    )
+    ))
     donation.status = to_status
 
 
@@ -231,11 +232,11 @@ def _receipt_allocate(donation) -> Receipt:
     """
     year = timezone.localtime(donation.paid_at).year
     stripe, serial = _stripe_next(year)
-    return Receipt.objects.create(
+    return row_insert(Receipt(
         donation=donation, year=year, stripe=stripe, serial=serial,
         number=receipt_number(year=year, stripe=stripe, serial=serial),
         token=secrets.token_urlsafe(32), issued_at=timezone.now(),
-    )
+    ))
 
 
 STRIPE_NEXT_SQL = """
@@ -281,7 +282,9 @@ def _settle_paid(donation, *, gateway_trade_no, paid_at, cause, payload, notific
     _transition(donation, DonationStatus.PAID, cause=cause, payload=payload, notification=notification, actor=actor)
     donation.gateway_trade_no = gateway_trade_no or None
     donation.paid_at = paid_at or timezone.now()
-    donation.save(update_fields=["status", "gateway_trade_no", "paid_at"])
+    # Only these three columns move, none of them frozen.
+    row_update(Donation, donation.pk, status=donation.status, gateway_trade_no=donation.gateway_trade_no,
+               paid_at=donation.paid_at)
     _post_donation_to_ledger(donation)
     receipt = _receipt_allocate(donation)
     if donation.email:
