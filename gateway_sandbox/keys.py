@@ -168,8 +168,13 @@ def wechatpay_platform_signers(keys):
 
 
 def wechat_mp_secret(keys):
-    """The official account's AppSecret in the sandbox: 32 hex digits, derived so the keys file need not change."""
+    """The official account's AppSecret (32 hex digits, as WeChat issues them), derived from the stored keys."""
     return hashlib.sha256(("wechat-mp-secret:" + keys.wechatpay_apiv3_key).encode()).hexdigest()[:32]
+
+
+# Static scripts that stand in for WeChat's client on pages served to WeChat's user agent (dev and test only):
+# the JS-SDK's ``wx``. Our templates emit each of WECHAT_STAND_IN_SCRIPTS in place of res.wx.qq.com's script.
+WECHAT_STAND_IN_SCRIPTS = ["gateway_sandbox/wx_stand_in.js"]
 
 
 def merchant_settings(keys, *, site_base_url):
@@ -189,9 +194,11 @@ def merchant_settings(keys, *, site_base_url):
         "WECHATPAY_PUBLIC_KEY": keys.wechatpay_platform_public_key,
         "WECHATPAY_PUBLIC_KEY_ID": keys.wechatpay_public_key_id,
         "WECHATPAY_BASE_URL": f"{base}/sandbox/wechatpay",
-        # The official account bound to the merchant number: OAuth for the openid, JS-SDK.
+        # The official account bound to the merchant number: its server API (cgi-bin/token, getticket,
+        # sns/oauth2/access_token), its OAuth authorize page (open.weixin.qq.com) and the JS-SDK stand-in.
         "WECHAT_MP_APPID": keys.wechatpay_appid,
         "WECHAT_MP_SECRET": wechat_mp_secret(keys),
+        "WECHAT_API_BASE_URL": f"{base}/sandbox/wechat",
         "WECHAT_OPEN_BASE_URL": f"{base}/sandbox/wechat/open",
-        "WECHAT_API_BASE_URL": f"{base}/sandbox/wechat/api",
+        "WECHAT_STAND_IN_SCRIPTS": list(WECHAT_STAND_IN_SCRIPTS),
     }

@@ -127,6 +127,26 @@ class SandboxNotificationAttempt(models.Model):
         return f"{self.notification.notify_id} #{self.pk}"
 
 
+class SandboxWechatCredential(models.Model):
+    """An access_token or jsapi_ticket the pretend official-account API issued, so it can check them later."""
+
+    class Kind(models.TextChoices):
+        ACCESS_TOKEN = "access_token", "access_token"
+        JSAPI_TICKET = "jsapi_ticket", "jsapi_ticket"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    appid = models.CharField(max_length=32)
+    value = models.CharField(max_length=512, unique=True)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "appid", "issued_at"], name="sandbox_wx_cred_issued")]
+
+    def __str__(self):
+        return f"{self.kind} {self.appid}"
+
+
 class SandboxOAuthCode(models.Model):
     """A web-authorisation code as WeChat issues it: one openid, one use, five minutes."""
 

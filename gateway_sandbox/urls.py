@@ -19,9 +19,13 @@ urlpatterns = [
     path("wechatpay/v3/refund/domestic/refunds", views.wechatpay_refund, name="wechatpay_refund"),
     path("wechatpay/v3/refund/domestic/refunds/<str:out_refund_no>", views.wechatpay_refund_query,
          name="wechatpay_refund_query"),
-    # The official account: open.weixin.qq.com's authorize page, api.weixin.qq.com's code exchange.
+    # The official account's API (WECHAT_API_BASE_URL points here) and what the wx stand-in asks.
+    path("wechat/cgi-bin/token", views.wechat_token, name="wechat_token"),
+    path("wechat/cgi-bin/ticket/getticket", views.wechat_ticket, name="wechat_ticket"),
+    path("wechat/jssdk/config", views.wechat_jssdk_config, name="wechat_jssdk_config"),
+    # OAuth: open.weixin.qq.com's authorize page; the code exchange sits under WECHAT_API_BASE_URL.
     path("wechat/open/connect/oauth2/authorize", wechat_views.oauth_authorize, name="wechat_oauth_authorize"),
-    path("wechat/api/sns/oauth2/access_token", wechat_views.oauth_access_token, name="wechat_oauth_access_token"),
+    path("wechat/sns/oauth2/access_token", wechat_views.oauth_access_token, name="wechat_oauth_access_token"),
     # What WeChat's client does for WeixinJSBridge.invoke('getBrandWCPayRequest').
     path("wechat/jsbridge/pay", wechat_views.jsbridge_pay, name="wechat_jsbridge_pay"),
 ]

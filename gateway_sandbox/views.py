@@ -1,5 +1,6 @@
-"""Thin HTTP entry points of the sandbox gateway; the protocols live in alipay.py and wechatpay.py."""
+"""Thin HTTP entry points of the sandbox gateway; the protocols live in alipay.py, wechatpay.py and wechat_mp.py."""
 
+import json
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import alipay, wechatpay
+from . import alipay, wechat_mp, wechatpay
 from .models import SandboxTrade
 from .services import SandboxError, trade_pay, trade_see
 from .tasks import notification_send
@@ -179,3 +180,34 @@ def wechatpay_refund(request, mchid, body):
 @_wechatpay_api
 def wechatpay_refund_query(request, mchid, body, out_refund_no):
     return wechatpay.query_refund(mchid, out_refund_no)
+
+
+# --- The official account (公众号): server API and the JS-SDK stand-in's check -----------------------
+
+
+def _wechat_json(payload, status=200):
+    return HttpResponse(json.dumps(payload, ensure_ascii=False), status=status,
+                        content_type="application/json; charset=utf-8")
+
+
+@require_GET
+def wechat_token(request):
+    return _wechat_json(wechat_mp.access_token_issue(request.GET))
+
+
+@require_GET
+def wechat_ticket(request):
+    return _wechat_json(wechat_mp.jsapi_ticket_issue(request.GET))
+
+
+@csrf_exempt  # WeChat's client checks wx.config by signature, not by a cookie of ours
+@require_POST
+def wechat_jssdk_config(request):
+    try:
+        sent = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _wechat_json({"errMsg": "config:fail, 请求体必须是 UTF-8 JSON"}, status=400)
+    if not isinstance(sent, dict) or not isinstance(sent.get("url"), str):
+        return _wechat_json({"errMsg": "config:fail, 缺少 config 或 url"}, status=400)
+    verdict = wechat_mp.config_check(sent.get("config"), page_url=sent["url"], host=request.get_host())
+    return _wechat_json({"errMsg": verdict})

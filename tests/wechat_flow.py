@@ -25,7 +25,7 @@ def sandbox_point(live_server, settings):
     settings.ALIPAY_GATEWAY_URL = base + "/sandbox/alipay/gateway.do"
     settings.WECHATPAY_BASE_URL = base + "/sandbox/wechatpay"
     settings.WECHAT_OPEN_BASE_URL = base + "/sandbox/wechat/open"
-    settings.WECHAT_API_BASE_URL = base + "/sandbox/wechat/api"
+    settings.WECHAT_API_BASE_URL = base + "/sandbox/wechat"
     return live_server
 
 

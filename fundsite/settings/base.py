@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "fundsite.middleware.SecurityHeadersMiddleware",
+    # Inside django-csp's: the JS-SDK's origin joins script-src only on the response that loads it.
+    "wechat.middleware.WechatClientPolicyMiddleware",
     # Before anything reads the request (and after the headers above, so a refusal gets them too):
     # control characters get a plain 400.
     "fundsite.middleware.InputCheckMiddleware",
@@ -250,6 +252,9 @@ WECHAT_MP_APPID = env_str("WECHAT_MP_APPID", WECHATPAY_APPID)
 WECHAT_MP_SECRET = env_str("WECHAT_MP_SECRET", "")
 WECHAT_API_BASE_URL = env_str("WECHAT_API_BASE_URL", "https://api.weixin.qq.com")
 WECHAT_OPEN_BASE_URL = env_str("WECHAT_OPEN_BASE_URL", "https://open.weixin.qq.com")
+# Static scripts standing in for WeChat's client on pages served to its browser: only the dev and test
+# settings set them (the sandbox's, see gateway_sandbox/keys.py); empty means WeChat's own JS-SDK.
+WECHAT_STAND_IN_SCRIPTS = []
 # Donations: amount bounds (yuan), how long an unpaid order stays open, and rate limits per client.
 DONATION_MIN_AMOUNT = env_str("DONATION_MIN_AMOUNT", "1.00")
 DONATION_MAX_AMOUNT = env_str("DONATION_MAX_AMOUNT", "50000.00")
@@ -268,8 +273,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     # Wagtail logs every page action at INFO; the demo loader would flood the console.
+    # urllib3 logs each request's full URL at DEBUG, and WeChat's API takes the AppSecret, the access_token
+    # and the ticket in the query string: it never logs below INFO, whatever the root level.
     "loggers": {"django.request": {"level": "ERROR"}, "wagtail": {"level": "WARNING"},
-                "django_tasks": {"level": "WARNING"}},
+                "django_tasks": {"level": "WARNING"}, "urllib3": {"level": "INFO"}},
 }
 
 # Demo content: `manage.py load_demo` runs these in order; each is idempotent and

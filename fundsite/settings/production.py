@@ -24,5 +24,6 @@ SILENCED_SYSTEM_CHECKS = ["security.W019"]
 
 # The sandbox gateway is a pretend Alipay/WeChat Pay: production can never enable it.
 GATEWAY_SANDBOX_ENABLED = False
+WECHAT_STAND_IN_SCRIPTS = []  # WeChat's own JS-SDK, never the sandbox's stand-ins
 if "gateway_sandbox" in INSTALLED_APPS:
     raise ImproperlyConfigured("gateway_sandbox must never be installed in production")

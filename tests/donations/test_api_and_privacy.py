@@ -127,7 +127,7 @@ def test_the_payers_openid_never_reaches_a_public_page_api_answer_or_log_line(sa
     from tests.wechat_flow import donor_browser
 
     settings.WECHAT_OPEN_BASE_URL = sandbox.url + "/sandbox/wechat/open"
-    settings.WECHAT_API_BASE_URL = sandbox.url + "/sandbox/wechat/api"
+    settings.WECHAT_API_BASE_URL = sandbox.url + "/sandbox/wechat"
     caplog.set_level(logging.DEBUG)
     browser = donor_browser()
     donation, page = give_in_wechat(browser, sandbox.url, campaign)

@@ -25,7 +25,7 @@ PARAMS = ("appId", "timeStamp", "nonceStr", "package", "signType", "paySign")
 @pytest.fixture
 def jsapi_sandbox(sandbox, settings):
     settings.WECHAT_OPEN_BASE_URL = sandbox.url + "/sandbox/wechat/open"
-    settings.WECHAT_API_BASE_URL = sandbox.url + "/sandbox/wechat/api"
+    settings.WECHAT_API_BASE_URL = sandbox.url + "/sandbox/wechat"
     return sandbox
 
 

@@ -32,7 +32,7 @@ def project_with_campaign(live_site):
 @pytest.fixture
 def wechat_site(live_site, settings):
     settings.WECHAT_OPEN_BASE_URL = f"{live_site}/sandbox/wechat/open"
-    settings.WECHAT_API_BASE_URL = f"{live_site}/sandbox/wechat/api"
+    settings.WECHAT_API_BASE_URL = f"{live_site}/sandbox/wechat"
     return live_site
 
 
