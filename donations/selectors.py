@@ -60,7 +60,11 @@ def campaign_totals(*, campaign: CampaignPage) -> dict:
 
 
 def fundraiser_info(*, campaign: CampaignPage, request=None) -> dict:
-    """The charity-law disclosure: the campaign's own values, else the fund's settings."""
+    """The charity-law disclosure: the campaign's own values, else the fund's settings.
+
+    The charity holding the public-fundraising qualification raises the money; the fund (a special fund under
+    it) is the partner that runs the campaign, and its office is whom a donor asks.
+    """
     from cms_pages.models import FundSettings
 
     fund = FundSettings.for_request(request) if request is not None else FundSettings.objects.first()
@@ -69,6 +73,8 @@ def fundraiser_info(*, campaign: CampaignPage, request=None) -> dict:
         "uscc": campaign.fundraiser_uscc or (fund.foundation_uscc if fund else ""),
         "qualification": campaign.qualification,
         "filing_number": campaign.filing_number,
+        "partner": (fund.fund_full_name or fund.fund_name) if fund else "",
+        "contact": ("；".join(part for part in (fund.office, fund.contact) if part)) if fund else "",
     }
 
 

@@ -36,8 +36,8 @@ class InputCheckMiddleware:
         # Gateway notifications must be stored byte for byte, whatever they hold; their views are marked.
         if getattr(view_func, "body_check_exempt", False) or request.method not in ("POST", "PUT", "PATCH"):
             return None
-        # Staff forms in the admin answer with the form again and their own message (Django's CharField refuses
-        # NUL; services refuse other controls), so an editor keeps what was typed.
+        # Staff forms in the admin and the giving form answer with the form again and their own message (Django's
+        # CharField refuses NUL; the giving form and services refuse other controls), so what was typed is kept.
         if request.path_info.startswith(tuple(settings.INPUT_BODY_CHECK_SKIP_PREFIXES)):
             return None
         if not request.content_type or request.content_type not in FORM_TYPES:

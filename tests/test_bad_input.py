@@ -67,6 +67,14 @@ def status(response):
     return response if isinstance(response, str) else response.status_code
 
 
+def form_control_refusal(response):
+    """The giving form answers control characters itself: its page again, the error beside the field, none echoed."""
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    text = response.content.decode()
+    assert "控制字符" in text and "\x00" not in text and "\x01" not in text and 'class="field-errors"' in text
+
+
 def control_refusal(response):
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/plain")
@@ -195,7 +203,7 @@ def test_giving_form_fields_never_answer_500(client, campaign, name):
         code = status(response)
         results.append((label, code))
         if label in CONTROL:
-            control_refusal(response)
+            form_control_refusal(response)
         if code == 302:
             assert name not in STRICT or (name == "email" and value == ""), f"{name}={label!r} was accepted"
             donation = Donation.objects.latest("id")

@@ -88,9 +88,18 @@ class CampaignPage(Page):
         today = today or timezone.localdate()
         return self.starts_on <= today and (self.ends_on is None or today <= self.ends_on)
 
-    def get_context(self, request, *args, **kwargs):
+    def get_context(self, request, *args, give_form=None, **kwargs):
+        from donations.forms import give_form_context
         from donations.selectors import campaign_context
 
         context = super().get_context(request, *args, **kwargs)
         context.update(campaign_context(campaign=self, request=request))
+        context.update(give_form_context(form=give_form, preset_amounts=context["preset_amounts"],
+                                         gateways=context["gateways"]))
         return context
+
+    def serve_give_form(self, request, form, *, status: int):
+        """This page again with the donor's filled-in giving form and its errors: the same template, one path."""
+        response = self.serve(request, give_form=form.display_data())
+        response.status_code = status
+        return response

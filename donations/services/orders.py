@@ -125,9 +125,9 @@ def donation_create(*, campaign, amount, gateway: str, channel: str, donor_name=
                     taxpayer_number="", payer_openid="") -> Donation:
     """A new order in state created; validates everything and saves nothing when anything is wrong.
 
+    The amount's and the donor's errors come together, keyed by field, so a form can show each beside its field.
     A JSAPI order (inside WeChat) carries the payer's openid, frozen with it: only that payer may pay it.
     """
-    amount = donation_amount_parse(raw=amount)
     if gateway not in CHANNELS_BY_GATEWAY or gateway not in settings.PAYMENT_GATEWAYS:
         raise ValidationError({"gateway": "该支付方式暂不可用。"})
     if channel not in CHANNELS_BY_GATEWAY[gateway]:
@@ -137,11 +137,21 @@ def donation_create(*, campaign, amount, gateway: str, channel: str, donor_name=
                                else "只有微信内支付记录付款人 openid。"})
     if not campaign.live or not campaign.is_open():
         raise ValidationError("该募捐活动当前不在募捐期内。")
-    donor = _clean_donor(
-        donor_name=donor_name, anonymous=anonymous, message=message, phone=phone, email=email,
-        wants_official_receipt=wants_official_receipt, official_receipt_title=official_receipt_title,
-        taxpayer_number=taxpayer_number,
-    )
+    errors = {}
+    try:
+        amount = donation_amount_parse(raw=amount)
+    except ValidationError as exc:
+        errors["amount"] = exc.error_list
+    try:
+        donor = _clean_donor(
+            donor_name=donor_name, anonymous=anonymous, message=message, phone=phone, email=email,
+            wants_official_receipt=wants_official_receipt, official_receipt_title=official_receipt_title,
+            taxpayer_number=taxpayer_number,
+        )
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         donation = Donation.objects.create(
             campaign=campaign, out_trade_no=_new_out_trade_no(), gateway=gateway, channel=channel, amount=amount,

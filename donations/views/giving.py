@@ -23,6 +23,8 @@ from wechat.browser import in_wechat
 from wechat.session import openid_of
 
 logger = logging.getLogger(__name__)
+DONOR_FIELDS = ("donor_name", "anonymous", "message", "phone", "email", "wants_official_receipt",
+                "official_receipt_title", "taxpayer_number")
 MOBILE_MARKERS = ("Mobile", "Android", "iPhone", "iPad", "MicroMessenger")
 
 
@@ -43,40 +45,44 @@ def _channel(method, phone, wechat=False):
 
 @require_POST
 def give(request, campaign_id):
-    """Create an order from the giving form and send the donor to pay it."""
+    """Create an order from the giving form and send the donor to pay it.
+
+    Whatever goes wrong, the donor sees the campaign page again with everything typed kept and each error
+    beside its field (400), or with the rate limit's message above the form (429).
+    """
     if campaign_id > ID_MAX:  # the path converter takes any run of digits; no such id can exist
         raise Http404("募捐活动不存在")
     campaign = get_object_or_404(CampaignPage.objects.live().public(), pk=campaign_id).specific
-    data = request.POST.copy()
-    # A custom amount wins over the preset buttons (which work without JavaScript too).
-    data["amount"] = (data.get("amount") or "").strip() or data.get("preset", "")
-    form = GiveForm(data)
-    errors = []
+    form = GiveForm(request.POST.copy())
     if rate_limit_hit(scope="give", key=client_ip(request), rate=settings.DONATION_CREATE_RATE):
-        return render(request, "donations/give_error.html",
-                      {"campaign": campaign, "errors": ["提交过于频繁，请稍后再试。"]}, status=429)
+        form.is_valid()
+        form.add_error(None, "提交过于频繁，请稍后再试。")
+        return campaign.serve_give_form(request, form, status=429)
     if not form.is_valid():
-        errors = [f"{form.fields[f].label}：{e}" for f, es in form.errors.items() for e in es]
-        return render(request, "donations/give_error.html", {"campaign": campaign, "errors": errors}, status=400)
+        return campaign.serve_give_form(request, form, status=400)
     data = form.cleaned_data
     if in_wechat(request) and data["method"] != "wechatpay":
-        return render(request, "donations/give_error.html",
-                      {"campaign": campaign, "errors": [wechat_giving.ALIPAY_IN_WECHAT]}, status=400)
+        form.add_error("method", wechat_giving.ALIPAY_IN_WECHAT)
+        return campaign.serve_give_form(request, form, status=400)
+    gift = {"method": data["method"], "amount": form.chosen_amount(), **{name: data[name] for name in DONOR_FIELDS}}
     if in_wechat(request) and not openid_of(request):
-        return wechat_giving.gift_hold(request, campaign=campaign, data=data)
-    return _order_place(request, campaign, data)
+        return wechat_giving.gift_hold(request, campaign=campaign, data=gift)
+    return _order_place(request, campaign, gift, form=form)
 
 
-def _order_place(request, campaign, data):
-    data = dict(data)
-    gateway, channel = _channel(data.pop("method"), is_phone(request), in_wechat(request))
+def _order_place(request, campaign, gift, *, form=None):
+    gift = dict(gift)
+    gateway, channel = _channel(gift.pop("method"), is_phone(request), in_wechat(request))
     payer_openid = openid_of(request) if channel == Channel.JSAPI else ""
     try:
         donation = services.donation_create(campaign=campaign, gateway=gateway, channel=channel,
-                                            payer_openid=payer_openid, **data)
+                                            payer_openid=payer_openid, **gift)
     except ValidationError as exc:
-        errors = [str(m) for m in exc.messages]
-        return render(request, "donations/give_error.html", {"campaign": campaign, "errors": errors}, status=400)
+        if form is None:  # back from WeChat's OAuth, the form is gone: the messages are listed
+            return render(request, "donations/give_error.html",
+                          {"campaign": campaign, "errors": exc.messages}, status=400)
+        form.add_service_errors(exc)
+        return campaign.serve_give_form(request, form, status=400)
     return redirect("donations:pay", token=donation.resume_token)
 
 

@@ -81,8 +81,10 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "fundsite.api_v3.PagingBoundsMiddleware",
 ]
-# Form bodies under these prefixes are left to their forms' own validation (see fundsite/middleware.py).
-INPUT_BODY_CHECK_SKIP_PREFIXES = ["/admin/"]
+# Form bodies under these prefixes are left to their forms' own validation (see fundsite/middleware.py): the admin's
+# and the giving form (/donate/<id>/), which answer with the form again, what was typed kept and the error beside
+# its field. Nothing else under /donate/ reads a body (the fund-wide campaign page is a Wagtail page).
+INPUT_BODY_CHECK_SKIP_PREFIXES = ["/admin/", "/donate/"]
 
 ROOT_URLCONF = "fundsite.urls"
 
