@@ -77,3 +77,21 @@ def payment_gateway_settings_check(app_configs, **kwargs):
                     id="donations.E003",
                 ))
     return errors
+
+
+SMS_REQUIRED = ("ALIYUN_SMS_ACCESS_KEY_ID", "ALIYUN_SMS_ACCESS_KEY_SECRET", "ALIYUN_SMS_SIGN_NAME",
+                "ALIYUN_SMS_TEMPLATE_CODE", "ALIYUN_SMS_ENDPOINT")
+
+
+@register(Tags.security, deploy=False)
+def sms_settings_check(app_configs, **kwargs):
+    """An SMS backend that cannot send would refuse every donor who signs in by phone."""
+    from donations.sms import BACKENDS
+
+    if settings.SMS_BACKEND not in BACKENDS:
+        return [Error(f"SMS_BACKEND 应为 {', '.join(BACKENDS)} 之一，而不是 {settings.SMS_BACKEND!r}", id="donations.E004")]
+    missing = [key for key in SMS_REQUIRED if settings.SMS_BACKEND == "aliyun" and not getattr(settings, key, "")]
+    if missing:
+        return [Error(f"短信已启用（SMS_BACKEND=aliyun），但缺少配置：{', '.join(missing)}",
+                      hint="在环境变量中设置这些值，或设 SMS_BACKEND=none。", id="donations.E005")]
+    return []

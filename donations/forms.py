@@ -171,3 +171,15 @@ class LookupForm(forms.Form):
     phone_last4 = forms.CharField(label="手机号后四位", min_length=4, max_length=4, validators=[
         RegexValidator(r"^[0-9]{4}\Z", "请输入手机号后四位半角数字。"),
     ])
+
+
+class DonorSignInForm(forms.Form):
+    """我的捐赠: the phone number or e-mail address given with the gifts; the service parses it."""
+
+    target = forms.CharField(label="手机号或电子邮箱", max_length=254, validators=[validate_no_control_chars])
+
+
+class DonorCodeForm(forms.Form):
+    """我的捐赠: the six-digit code just sent; the service checks it."""
+
+    code = forms.CharField(label="验证码", max_length=6, validators=[validate_no_control_chars])

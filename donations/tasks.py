@@ -105,3 +105,11 @@ def refunds_follow_up_due() -> int:
     from donations.services import refunds_in_flight_check
 
     return refunds_in_flight_check()
+
+
+@task()
+def donor_codes_purge() -> int:
+    """Delete 我的捐赠 sign-in codes a day past their expiry."""
+    from donations.services.donors import donor_codes_purge as purge
+
+    return purge()

@@ -202,3 +202,21 @@ def merchant_settings(keys, *, site_base_url):
         "WECHAT_OPEN_BASE_URL": f"{base}/sandbox/wechat/open",
         "WECHAT_STAND_IN_SCRIPTS": list(WECHAT_STAND_IN_SCRIPTS),
     }
+
+
+# The sandbox's Aliyun SMS account: published dev/test values, like the demo ledger key; they open nothing real.
+SANDBOX_SMS_ACCESS_KEY_ID = "LTAI5tSandboxSmsDev0001"
+SANDBOX_SMS_ACCESS_KEY_SECRET = "sandbox-sms-secret-not-secret"  # noqa: S105
+SANDBOX_SMS_SIGN_NAME = "志愿城市太原"
+SANDBOX_SMS_TEMPLATE_CODE = "SMS_000000001"
+
+
+def aliyun_sms_settings(*, site_base_url):
+    """The ALIYUN_SMS_* settings our SMS adapter reads, pointed at the sandbox's SendSms endpoint."""
+    return {
+        "ALIYUN_SMS_ACCESS_KEY_ID": SANDBOX_SMS_ACCESS_KEY_ID,
+        "ALIYUN_SMS_ACCESS_KEY_SECRET": SANDBOX_SMS_ACCESS_KEY_SECRET,
+        "ALIYUN_SMS_SIGN_NAME": SANDBOX_SMS_SIGN_NAME,
+        "ALIYUN_SMS_TEMPLATE_CODE": SANDBOX_SMS_TEMPLATE_CODE,
+        "ALIYUN_SMS_ENDPOINT": f"{site_base_url.rstrip('/')}/sandbox/aliyun-sms/",
+    }

@@ -159,3 +159,24 @@ class SandboxOAuthCode(models.Model):
 
     def __str__(self):
         return f"{self.appid} {self.code[:6]}…"
+
+
+class SandboxSms(models.Model):
+    """A text message Aliyun SMS accepted: what a phone would receive, for developers and tests to read.
+
+    The unique nonce makes a replayed request fail as Aliyun's SignatureNonceUsed does.
+    """
+
+    phone = models.CharField(max_length=20, db_index=True)
+    sign_name = models.CharField(max_length=64)
+    template_code = models.CharField(max_length=64)
+    template_param = models.TextField()
+    biz_id = models.CharField(max_length=64, unique=True)
+    signature_nonce = models.CharField(max_length=128, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.phone} {self.template_code}"

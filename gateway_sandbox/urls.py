@@ -28,4 +28,6 @@ urlpatterns = [
     path("wechat/sns/oauth2/access_token", wechat_views.oauth_access_token, name="wechat_oauth_access_token"),
     # What WeChat's client does for WeixinJSBridge.invoke('getBrandWCPayRequest').
     path("wechat/jsbridge/pay", wechat_views.jsbridge_pay, name="wechat_jsbridge_pay"),
+    path("aliyun-sms/", views.aliyun_sms, name="aliyun_sms"),
+    path("aliyun-sms/inbox/", views.sms_inbox, name="sms_inbox"),
 ]

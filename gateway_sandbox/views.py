@@ -5,13 +5,13 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.core import signing
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import alipay, wechat_mp, wechatpay
+from . import alipay, sms, wechat_mp, wechatpay
 from .models import SandboxTrade
 from .services import SandboxError, trade_pay, trade_see
 from .tasks import notification_send
@@ -211,3 +211,21 @@ def wechat_jssdk_config(request):
         return _wechat_json({"errMsg": "config:fail, 缺少 config 或 url"}, status=400)
     verdict = wechat_mp.config_check(sent.get("config"), page_url=sent["url"], host=request.get_host())
     return _wechat_json({"errMsg": verdict})
+
+
+# --- Aliyun SMS -----------------------------------------------------------------------------
+
+
+@csrf_exempt  # a provider API: requests are authenticated by the AccessKey's HMAC-SHA1 signature instead
+@require_http_methods(["GET", "POST"])
+def aliyun_sms(request):
+    params = {**request.GET.dict(), **request.POST.dict()}
+    status, answer = sms.send_sms(request.method, params)
+    return JsonResponse(answer, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def sms_inbox(request):
+    """The messages a phone number received, newest first (the sandbox's stand-in for the phone)."""
+    return JsonResponse({"messages": sms.messages_for(request.GET.get("phone", "")[:20])},
+                        json_dumps_params={"ensure_ascii": False})

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from wagtail.models import Page
 
 from donations.api import DonationIn
-from donations.forms import GiveForm, LookupForm
+from donations.forms import DonorCodeForm, DonorSignInForm, GiveForm, LookupForm
 from donations.models import CampaignPage, Donation
 from tests.donations.conftest import make_donation
 
@@ -209,6 +209,8 @@ def form_posts(hostile):
     lookup_ok = {"out_trade_no": donation.out_trade_no, "phone_last4": "5678"}
     yield give, give_ok, [*GiveForm.base_fields, "preset"]
     yield "/donations/lookup/", lookup_ok, list(LookupForm.base_fields)
+    yield "/donations/mine/sign-in/", {"target": "13900001111"}, list(DonorSignInForm.base_fields)
+    yield "/donations/mine/verify/", {"code": "123456"}, list(DonorCodeForm.base_fields)
     yield "/donations/notify/alipay/", {"out_trade_no": donation.out_trade_no, "total_amount": "100.00",
                                         "trade_status": "TRADE_SUCCESS", "sign_type": "RSA2", "sign": "x"}, [
         "out_trade_no", "total_amount", "trade_status", "sign", "sign_type", "app_id", "notify_id", "refund_fee",

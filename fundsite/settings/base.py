@@ -265,6 +265,16 @@ DONATION_CREATE_RATE = env_str("DONATION_CREATE_RATE", "20/h")
 DONATION_LOOKUP_RATE = env_str("DONATION_LOOKUP_RATE", "10/h")
 # Per order as well as per client: rotating addresses cannot try the 10,000 phone suffixes of one order.
 DONATION_LOOKUP_ORDER_RATE = env_str("DONATION_LOOKUP_ORDER_RATE", "10/d")
+# 我的捐赠: one-time sign-in codes, limited per phone/e-mail address and per client address.
+DONOR_CODE_RATE = env_str("DONOR_CODE_RATE", "5/h")
+DONOR_CODE_IP_RATE = env_str("DONOR_CODE_IP_RATE", "20/h")
+# Text messages (donations/sms): aliyun, console (development only) or none (sign in by e-mail or WeChat).
+SMS_BACKEND = env_str("SMS_BACKEND", "none")
+ALIYUN_SMS_ACCESS_KEY_ID = env_str("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env_str("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_SIGN_NAME = env_str("ALIYUN_SMS_SIGN_NAME", "")
+ALIYUN_SMS_TEMPLATE_CODE = env_str("ALIYUN_SMS_TEMPLATE_CODE", "")
+ALIYUN_SMS_ENDPOINT = env_str("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
 # Gateway notifications: real ones are a few KB; the rate is per address and generous (see donations/ratelimit.py).
 NOTIFY_MAX_BYTES = 64 * 1024
 NOTIFY_RATE = env_str("NOTIFY_RATE", "6000/m")

@@ -1,6 +1,6 @@
 """Local development and the demo that `make run` serves."""
 
-from gateway_sandbox.keys import merchant_settings, sandbox_keys
+from gateway_sandbox.keys import aliyun_sms_settings, merchant_settings, sandbox_keys
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, INSTALLED_APPS, MIDDLEWARE, SITE_BASE_URL
@@ -19,6 +19,10 @@ MIDDLEWARE = [*MIDDLEWARE, "gateway_sandbox.middleware.WeixinJSBridgeMiddleware"
 GATEWAY_SANDBOX_KEYS_FILE = env_str("GATEWAY_SANDBOX_KEYS_FILE", str(BASE_DIR / "var" / "sandbox_keys.json"))
 globals().update(merchant_settings(sandbox_keys(GATEWAY_SANDBOX_KEYS_FILE), site_base_url=SITE_BASE_URL))
 PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "alipay,wechatpay,offline")
+# Text messages: the console backend by default (codes in the log); SMS_BACKEND=aliyun sends them to the
+# sandbox's stand-in for Aliyun SMS, which checks the signature as Aliyun does.
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+globals().update(aliyun_sms_settings(site_base_url=SITE_BASE_URL))
 
 # A published demo key (see README): heads signed with it prove nothing outside a demo.
 LEDGER_SIGNING_KEY = env_str("LEDGER_SIGNING_KEY", "GM5YQE+4KxeMw+AFMyOik2y3tE4bIc1+utQqqxbUblA=")

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS
+from .base import INSTALLED_APPS, SMS_BACKEND
 from .env import env_bool, env_int, env_str
 
 DEBUG = False
@@ -27,3 +27,7 @@ GATEWAY_SANDBOX_ENABLED = False
 WECHAT_STAND_IN_SCRIPTS = []  # WeChat's own JS-SDK, never the sandbox's stand-ins
 if "gateway_sandbox" in INSTALLED_APPS:
     raise ImproperlyConfigured("gateway_sandbox must never be installed in production")
+
+# The console SMS backend writes sign-in codes to the log: never in production.
+if SMS_BACKEND not in ("aliyun", "none"):
+    raise ImproperlyConfigured("SMS_BACKEND must be aliyun or none in production")

@@ -1,6 +1,6 @@
 """The test suite: fast hashing, in-memory cache, tasks run at once, plain static storage."""
 
-from gateway_sandbox.keys import merchant_settings, sandbox_keys
+from gateway_sandbox.keys import aliyun_sms_settings, merchant_settings, sandbox_keys
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, INSTALLED_APPS, MIDDLEWARE, SITE_BASE_URL
@@ -26,6 +26,10 @@ MIDDLEWARE = [*MIDDLEWARE, "gateway_sandbox.middleware.WeixinJSBridgeMiddleware"
 GATEWAY_SANDBOX_KEYS_FILE = env_str("GATEWAY_SANDBOX_KEYS_FILE", str(BASE_DIR / "var" / "sandbox_keys.json"))
 globals().update(merchant_settings(sandbox_keys(GATEWAY_SANDBOX_KEYS_FILE), site_base_url=SITE_BASE_URL))
 PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "alipay,wechatpay,offline")
+# Text messages: the console backend by default (codes in the log); SMS_BACKEND=aliyun sends them to the
+# sandbox's stand-in for Aliyun SMS, which checks the signature as Aliyun does.
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+globals().update(aliyun_sms_settings(site_base_url=SITE_BASE_URL))
 # Serve static files from the apps' folders; tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

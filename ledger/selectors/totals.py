@@ -89,9 +89,15 @@ def fund_totals(*, on_or_before: date | None = None, start: date | None = None, 
     return _with_payable(entries.aggregate(**_flow_aggregates()))
 
 
-def project_totals(*, project_id: int) -> dict:
-    """A project's approved, disbursed, payable (approved − disbursed) and disbursement count, in one query."""
-    return _with_payable(FlowRow.objects.filter(project_id=project_id).aggregate(
+def project_totals(*, project_id: int, since: date | None = None) -> dict:
+    """A project's approved, disbursed, payable (approved − disbursed) and disbursement count, in one query.
+
+    ``since`` counts only what happened on or after that day (what a donor's gift has seen since).
+    """
+    rows = FlowRow.objects.filter(project_id=project_id)
+    if since is not None:
+        rows = rows.filter(occurred_on__gte=since)
+    return _with_payable(rows.aggregate(
         **_flow_aggregates(), disbursement_count=Count("id", filter=Q(kind=EntryKind.DISBURSEMENT)),
     ))
 

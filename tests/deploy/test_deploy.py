@@ -79,6 +79,17 @@ def test_production_refuses_to_start_without_a_log_signing_key(tmp_path):
     assert "LEDGER_SIGNING_KEY must be set" in result.stderr
 
 
+def test_production_refuses_the_console_sms_backend_which_logs_codes(tmp_path):
+    result = manage(production_env(tmp_path, SMS_BACKEND="console"), "check", check=False)
+    assert result.returncode != 0
+    assert "SMS_BACKEND must be aliyun or none in production" in result.stderr
+
+
+def test_production_with_aliyun_sms_but_no_access_key_does_not_start(tmp_path):
+    result = manage(production_env(tmp_path, SMS_BACKEND="aliyun"), "check", check=False)
+    assert result.returncode != 0 and "donations.E005" in result.stdout + result.stderr
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -154,3 +154,40 @@ def test_the_payers_openid_never_reaches_a_public_page_api_answer_or_log_line(sa
     assert openid not in caplog.text and openid[1:17] not in caplog.text
     # The sandbox's cookie names the pretend WeChat user, never our openid; our session cookie is opaque.
     assert all(openid not in value for value in browser.cookies.values())
+
+
+def test_no_page_api_or_log_line_shows_a_sign_in_code_or_an_openid(client, campaign, alipay_notification, caplog):
+    """我的捐赠: the one-time code goes only into the message (here the e-mail), the openid only into the session."""
+    import logging
+    import re
+
+    from django.core import mail
+
+    from donations.models import DonorCode
+
+    caplog.set_level(logging.DEBUG)
+    openid = "oPrivacyScanOpenid000000001"
+    gift = make_donation(campaign, donor_name="钱七", email=EMAIL, phone=PHONE)
+    Donation.objects.filter(pk=gift.pk).update(payer_openid=openid)
+    post_alipay(client, alipay_notification(gift))
+    gift.refresh_from_db()
+    seen = [client.post(reverse("donations:donor_sign_in"), {"target": EMAIL}, follow=True)]
+    code = re.search(r"验证码是 ([0-9]{6})", mail.outbox[-1].body).group(1)
+    seen.append(client.post(reverse("donations:donor_verify"), {"code": code}, follow=True))
+    session = client.session
+    session["wechat_openid"] = openid
+    session.save()
+    seen.append(client.get(reverse("donations:donor_wechat"), follow=True))
+    urls = [reverse("donations:mine"), reverse("donations:donor_sign_in"), campaign.url, reverse("donations:donors"),
+            reverse("donations:receipt_verify", args=[gift.receipt.number]),
+            reverse("donations:return", args=[gift.resume_token]), reverse("donations:status", args=[gift.resume_token]),
+            f"{API}/donations/{gift.resume_token}", f"/api/v3/pages/{campaign.pk}/"]
+    seen += [client.get(url) for url in urls]
+    assert sum(r.status_code == 200 for r in seen) >= 10
+    for response in seen:
+        body = response.content.decode()
+        for secret in (code, openid, PHONE, EMAIL):
+            assert secret not in body, f"{secret} leaked on {response.request['PATH_INFO']}"
+    assert gift.out_trade_no in seen[-len(urls)].content.decode()  # 我的捐赠 did list the gift
+    assert code not in caplog.text and openid not in caplog.text
+    assert code not in repr(list(DonorCode.objects.values())) and EMAIL not in repr(list(DonorCode.objects.values()))

@@ -129,3 +129,16 @@ def test_an_expired_platform_certificate_is_a_warning_naming_it(settings, keys):
     settings.WECHATPAY_PLATFORM_KEYS = old.public_bytes(serialization.Encoding.PEM).decode()
     [warning] = _errors(settings)
     assert warning.id == "donations.W001" and "5157F09EFDC096DE" in warning.msg and "2025-01-01" in warning.msg
+
+
+def test_sms_check_names_a_missing_aliyun_setting_and_an_unknown_backend(settings):
+    from donations.checks import sms_settings_check
+
+    settings.SMS_BACKEND = "aliyun"
+    assert sms_settings_check(None) == []  # the sandbox's account fills every setting in test
+    settings.ALIYUN_SMS_TEMPLATE_CODE = ""
+    [error] = sms_settings_check(None)
+    assert error.id == "donations.E005" and "ALIYUN_SMS_TEMPLATE_CODE" in error.msg
+    settings.SMS_BACKEND = "tencent"
+    [error] = sms_settings_check(None)
+    assert error.id == "donations.E004"

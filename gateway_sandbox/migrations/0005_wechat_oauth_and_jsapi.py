@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gateway_sandbox', '0003_wechat_credential'),
+        ('gateway_sandbox', '0004_sandbox_sms'),
     ]
 
     operations = [
