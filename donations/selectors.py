@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from donations.models import CampaignPage, Donation, DonationStatus, Receipt, Refund, RefundStatus
 from donations.models.orders import PAID_STATUSES
+from wechat.browser import in_wechat
 
 ZERO = Decimal("0.00")
 
@@ -104,6 +105,8 @@ def campaign_context(*, campaign: CampaignPage, request) -> dict:
         "min_amount": Decimal(settings.DONATION_MIN_AMOUNT),
         "max_amount": Decimal(settings.DONATION_MAX_AMOUNT),
         "gateways": enabled_online_gateways(),
+        # Inside WeChat only WeChat Pay (JSAPI) works: the form offers it alone and says how to reach Alipay.
+        "in_wechat": request is not None and in_wechat(request),
         "today": timezone.localdate(),
     }
 

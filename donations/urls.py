@@ -7,6 +7,7 @@ from donations.api import api
 
 public = [
     path("donate/<int:campaign_id>/", views.give, name="give"),
+    path("donate/<int:campaign_id>/continue/", views.give_continue, name="give_continue"),
     path("donations/pay/<str:token>/", views.pay, name="pay"),
     path("donations/return/<str:token>/", views.payment_return, name="return"),
     path("donations/status/<str:token>/", views.donation_status, name="status"),

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("ledger.urls")),
     path("", include("donations.urls")),
     path("", include("search.urls")),
+    path("wechat/", include("wechat.urls")),
 ]
 
 # The pretend payment gateway exists only where the settings install it (dev, test).

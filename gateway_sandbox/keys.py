@@ -194,10 +194,12 @@ def merchant_settings(keys, *, site_base_url):
         "WECHATPAY_PUBLIC_KEY": keys.wechatpay_platform_public_key,
         "WECHATPAY_PUBLIC_KEY_ID": keys.wechatpay_public_key_id,
         "WECHATPAY_BASE_URL": f"{base}/sandbox/wechatpay",
-        # The official account: its server API (cgi-bin/token, getticket) and the JS-SDK stand-in.
+        # The official account bound to the merchant number: its server API (cgi-bin/token, getticket,
+        # sns/oauth2/access_token), its OAuth authorize page (open.weixin.qq.com) and the JS-SDK stand-in.
         "WECHAT_MP_APPID": keys.wechatpay_appid,
         "WECHAT_MP_SECRET": wechat_mp_secret(keys),
         "WECHAT_API_BASE_URL": f"{base}/sandbox/wechat",
+        "WECHAT_OPEN_BASE_URL": f"{base}/sandbox/wechat/open",
         "WECHAT_STAND_IN_SCRIPTS": list(WECHAT_STAND_IN_SCRIPTS),
     }
 

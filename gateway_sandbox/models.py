@@ -40,6 +40,9 @@ class SandboxTrade(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     buyer_id = models.CharField(max_length=64, blank=True)
     buyer_logon_id = models.CharField(max_length=100, blank=True)
+    # JSAPI: the payer the merchant named (payer.openid) and the prepay_id WeChat answered with.
+    payer_openid = models.CharField(max_length=128, blank=True)
+    prepay_id = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         constraints = [
@@ -142,6 +145,20 @@ class SandboxWechatCredential(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.appid}"
+
+
+class SandboxOAuthCode(models.Model):
+    """A web-authorisation code as WeChat issues it: one openid, one use, five minutes."""
+
+    code = models.CharField(max_length=64, unique=True)
+    appid = models.CharField(max_length=32)
+    openid = models.CharField(max_length=128)
+    scope = models.CharField(max_length=32)
+    created_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.appid} {self.code[:6]}…"
 
 
 class SandboxSms(models.Model):

@@ -7,6 +7,7 @@ sandbox's messages, and is itself checked against genuine gateway-signed vectors
 import base64
 import binascii
 import json
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -17,10 +18,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 WECHATPAY_SCHEME = "WECHATPAY2-SHA256-RSA2048"
 
 
+@lru_cache(maxsize=32)  # parsing checks the RSA key (tens of ms); the sandbox signs every answer
 def _private_key(pem):
     return serialization.load_pem_private_key(pem.encode(), password=None)
 
 
+@lru_cache(maxsize=32)
 def _public_key(pem):
     if "BEGIN CERTIFICATE" in pem:
         return x509.load_pem_x509_certificate(pem.encode()).public_key()

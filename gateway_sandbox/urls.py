@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, wechat_views
 
 app_name = "gateway_sandbox"
 
@@ -23,6 +23,11 @@ urlpatterns = [
     path("wechat/cgi-bin/token", views.wechat_token, name="wechat_token"),
     path("wechat/cgi-bin/ticket/getticket", views.wechat_ticket, name="wechat_ticket"),
     path("wechat/jssdk/config", views.wechat_jssdk_config, name="wechat_jssdk_config"),
+    # OAuth: open.weixin.qq.com's authorize page; the code exchange sits under WECHAT_API_BASE_URL.
+    path("wechat/open/connect/oauth2/authorize", wechat_views.oauth_authorize, name="wechat_oauth_authorize"),
+    path("wechat/sns/oauth2/access_token", wechat_views.oauth_access_token, name="wechat_oauth_access_token"),
+    # What WeChat's client does for WeixinJSBridge.invoke('getBrandWCPayRequest').
+    path("wechat/jsbridge/pay", wechat_views.jsbridge_pay, name="wechat_jsbridge_pay"),
     path("aliyun-sms/", views.aliyun_sms, name="aliyun_sms"),
     path("aliyun-sms/inbox/", views.sms_inbox, name="sms_inbox"),
 ]

@@ -18,6 +18,7 @@ from . import signatures
 from .config import current_keys, wechatpay_platform_serials, wechatpay_signer
 from .models import SandboxRefund, SandboxTrade
 from .services import SandboxError, amount_from_fen, refund_create, refund_finish, trade_close, trade_open
+from .wechat_oauth import openid_belongs
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MAX_CLOCK_SKEW_SECONDS = 300
@@ -120,8 +121,14 @@ def create_order(kind, mchid, data, request):
     total = _fen(data["amount"].get("total"), "amount.total")
     if kind == "h5" and not (data.get("scene_info") or {}).get("payer_client_ip"):
         raise WechatpayError(400, "PARAM_ERROR", "H5 支付需要 scene_info.payer_client_ip")
-    if kind == "jsapi" and not (data.get("payer") or {}).get("openid"):
-        raise WechatpayError(400, "PARAM_ERROR", "JSAPI 支付需要 payer.openid")
+    openid = ""
+    if kind == "jsapi":
+        payer = data.get("payer") if isinstance(data.get("payer"), dict) else {}
+        openid = payer.get("openid")
+        if not openid or not isinstance(openid, str):
+            raise WechatpayError(400, "PARAM_ERROR", "JSAPI 支付需要 payer.openid")
+        if not openid_belongs(data["appid"], openid):
+            raise WechatpayError(400, "PARAM_ERROR", "用户 openid 与 appid 不匹配")
     if len(str(data["out_trade_no"])) > 32:
         raise WechatpayError(400, "PARAM_ERROR", "out_trade_no 长度不能超过32")
     try:
@@ -135,12 +142,25 @@ def create_order(kind, mchid, data, request):
         raise _business(error, status=403 if error.code == "TRADE_HAS_SUCCESS" else 400) from error
     from .views import pay_page_url
 
+    if kind == "jsapi":
+        return 200, {"prepay_id": _jsapi_prepare(trade, openid)}
     if kind == "native":
         return 200, {"code_url": pay_page_url(request, trade)}
     if kind == "h5":
         # Like the real h5_url it carries a query, so merchants append "&redirect_url=…".
         return 200, {"h5_url": f"{pay_page_url(request, trade)}?package={trade.trade_no}"}
-    return 200, {"prepay_id": f"wx{timezone.localtime(trade.created_at, BEIJING):%d%H%M%S}{trade.trade_no[-20:]}"}
+    raise WechatpayError(404, "NOT_FOUND", "不支持的交易类型")
+
+
+def _jsapi_prepare(trade, openid):
+    """The trade's prepay_id (the same one when the merchant asks again), bound to the payer it names."""
+    if trade.payer_openid and trade.payer_openid != openid:
+        raise WechatpayError(400, "INVALID_REQUEST", "同一订单号的 payer.openid 与原订单不一致")
+    if not trade.prepay_id:
+        trade.prepay_id = f"wx{timezone.localtime(trade.created_at, BEIJING):%d%H%M%S}{trade.trade_no[-20:]}"
+        trade.payer_openid = openid
+        trade.save(update_fields=["prepay_id", "payer_openid"])
+    return trade.prepay_id
 
 
 def _find_trade(mchid, out_trade_no):
@@ -171,7 +191,7 @@ def transaction(trade):
     }
     if trade.paid_at:
         payload.update({"transaction_id": trade.trade_no, "bank_type": "OTHERS", "success_time": rfc3339(trade.paid_at),
-                        "payer": {"openid": "o" + trade.buyer_id}})
+                        "payer": {"openid": trade.payer_openid or "o" + trade.buyer_id}})
         payload["amount"].update({"payer_total": trade.total_fen, "payer_currency": "CNY"})
     return payload
 

@@ -30,6 +30,7 @@ class PaymentRequest:
     quit_url: str = ""
     client_ip: str = ""
     expires_at: datetime | None = None
+    payer_openid: str = ""  # JSAPI: the payer under the official account's appid
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class PaymentStart:
 
     redirect_url: str = ""
     qr_code: str = ""
+    # JSAPI: the signed getBrandWCPayRequest parameters the page hands to WeixinJSBridge.
+    jsapi_params: dict = field(default_factory=dict)
 
 
 class NotificationEvent:

@@ -4,9 +4,11 @@ import csv
 import gzip
 import io
 import json
+import secrets
 import time
 from datetime import datetime
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.core.exceptions import ImproperlyConfigured
 from wechatpayv3 import WeChatPay, WeChatPayType
@@ -40,6 +42,14 @@ SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 REQUIRED_HEADERS = ("Wechatpay-Serial", "Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce")
 MAX_CLOCK_SKEW = 300
 TIMEOUT = (5, 10)
+
+
+def h5_url_with_return(h5_url: str, return_url: str) -> str:
+    """WeChat brings an H5 payer back to ``redirect_url``, appended URL-encoded to the h5_url it answered."""
+    if not return_url:
+        return h5_url
+    joiner = "&" if "?" in h5_url else "?"
+    return f"{h5_url}{joiner}redirect_url={quote(return_url, safe='')}"
 
 
 def _header(headers: dict, name: str) -> str:
@@ -168,10 +178,10 @@ def _rfc3339(value):
 
 
 class WechatPayGateway(PaymentGateway):
-    """WeChat Pay: Native (QR code) on desktops, H5 in phone browsers."""
+    """WeChat Pay: Native (QR code) on desktops, H5 in phone browsers, JSAPI inside WeChat."""
 
     name = "wechatpay"
-    channels = ("qr", "h5")
+    channels = ("qr", "h5", "jsapi")
 
     def __init__(self, *, mchid, appid, private_key, cert_serial_no, apiv3_key, public_key="", public_key_id="",
                  platform_keys="", base_url, clock=time.time):
@@ -226,10 +236,25 @@ class WechatPayGateway(PaymentGateway):
             scene = {"payer_client_ip": request.client_ip or "127.0.0.1", "h5_info": {"type": "Wap"}}
             code, data, _ = self._request(self.client.pay, pay_type=WeChatPayType.H5, scene_info=scene, **kwargs)
             if code == 200 and data.get("h5_url"):
-                return PaymentStart(redirect_url=data["h5_url"])
+                return PaymentStart(redirect_url=h5_url_with_return(data["h5_url"], request.return_url))
+        elif request.channel == "jsapi":
+            if not request.payer_openid:
+                raise GatewayError("微信内支付缺少付款人 openid")
+            code, data, _ = self._request(self.client.pay, pay_type=WeChatPayType.JSAPI,
+                                          payer={"openid": request.payer_openid}, **kwargs)
+            if code == 200 and data.get("prepay_id"):
+                return PaymentStart(jsapi_params=self.pay_request_params(data["prepay_id"]))
         else:
             raise GatewayError(f"微信支付不支持的渠道：{request.channel}")
         raise GatewayError(f"微信支付下单失败：{data.get('message', code)}")
+
+    def pay_request_params(self, prepay_id: str) -> dict:
+        """getBrandWCPayRequest's parameters, paySign by the SDK: RSA over appId, timeStamp, nonceStr, package."""
+        params = {"appId": self.appid, "timeStamp": str(int(self.clock())), "nonceStr": secrets.token_hex(16),
+                  "package": f"prepay_id={prepay_id}", "signType": "RSA"}
+        params["paySign"] = self.client.sign([params["appId"], params["timeStamp"], params["nonceStr"],
+                                              params["package"]])
+        return params
 
     def verify_notification(self, *, headers, body, params):
         try:

@@ -41,7 +41,7 @@ PHONE_RE = re.compile(r"1[0-9]{10}")  # ASCII digits only: \d would take ١ and 
 TAXPAYER_RE = re.compile(r"[0-9A-Z]{15,20}")
 CHANNELS_BY_GATEWAY = {
     Gateway.ALIPAY: {Channel.PAGE, Channel.WAP, Channel.QR},
-    Gateway.WECHATPAY: {Channel.QR, Channel.H5},
+    Gateway.WECHATPAY: {Channel.QR, Channel.H5, Channel.JSAPI},
 }
 
 
@@ -122,15 +122,19 @@ def _clean_donor(*, donor_name, anonymous, message, phone, email, wants_official
 
 def donation_create(*, campaign, amount, gateway: str, channel: str, donor_name="", anonymous=False, message="",
                     phone="", email="", wants_official_receipt=False, official_receipt_title="",
-                    taxpayer_number="") -> Donation:
+                    taxpayer_number="", payer_openid="") -> Donation:
     """A new order in state created; validates everything and saves nothing when anything is wrong.
 
     The amount's and the donor's errors come together, keyed by field, so a form can show each beside its field.
+    A JSAPI order (inside WeChat) carries the payer's openid, frozen with it: only that payer may pay it.
     """
     if gateway not in CHANNELS_BY_GATEWAY or gateway not in settings.PAYMENT_GATEWAYS:
         raise ValidationError({"gateway": "该支付方式暂不可用。"})
     if channel not in CHANNELS_BY_GATEWAY[gateway]:
         raise ValidationError({"channel": "该支付方式不支持此支付渠道。"})
+    if (channel == Channel.JSAPI) != bool(payer_openid):
+        raise ValidationError({"payer_openid": "微信内支付需要先完成微信授权。" if payer_openid == ""
+                               else "只有微信内支付记录付款人 openid。"})
     if not campaign.live or not campaign.is_open():
         raise ValidationError("该募捐活动当前不在募捐期内。")
     errors = {}
@@ -151,7 +155,7 @@ def donation_create(*, campaign, amount, gateway: str, channel: str, donor_name=
     with transaction.atomic():
         donation = Donation.objects.create(
             campaign=campaign, out_trade_no=_new_out_trade_no(), gateway=gateway, channel=channel, amount=amount,
-            resume_token=secrets.token_urlsafe(24), **donor,
+            resume_token=secrets.token_urlsafe(24), payer_openid=payer_openid, **donor,
         )
         DonationEvent.objects.create(
             donation=donation, from_status=DonationStatus.CREATED, to_status=DonationStatus.CREATED,
@@ -189,7 +193,7 @@ def donation_start_payment(*, donation: Donation, client_ip: str = ""):
         notify_url=_absolute(reverse(f"donations:notify_{donation.gateway}")),
         return_url=_absolute(reverse("donations:return", args=[donation.resume_token])),
         quit_url=_absolute(donation.campaign.url or "/"),
-        client_ip=client_ip, expires_at=expires_at,
+        client_ip=client_ip, expires_at=expires_at, payer_openid=donation.payer_openid,
     ))
     with transaction.atomic():
         locked = Donation.objects.select_for_update().get(pk=donation.pk)

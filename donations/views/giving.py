@@ -15,9 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 from donations import selectors, services
 from donations.forms import GiveForm
 from donations.gateways import GatewayError, gateway_get
-from donations.models import CampaignPage, Gateway
+from donations.models import CampaignPage, Channel, Gateway
 from donations.ratelimit import client_ip, rate_limit_hit
+from donations.views import wechat_giving
 from fundsite.inputs import ID_MAX
+from wechat.browser import in_wechat
+from wechat.session import openid_of
 
 logger = logging.getLogger(__name__)
 DONOR_FIELDS = ("donor_name", "anonymous", "message", "phone", "email", "wants_official_receipt",
@@ -30,7 +33,9 @@ def is_phone(request) -> bool:
     return any(marker in agent for marker in MOBILE_MARKERS)
 
 
-def _channel(method, phone):
+def _channel(method, phone, wechat=False):
+    if method == "wechatpay" and wechat:
+        return Gateway.WECHATPAY, Channel.JSAPI
     if method == "alipay":
         return Gateway.ALIPAY, "wap" if phone else "page"
     if method == "alipay_qr":
@@ -56,16 +61,46 @@ def give(request, campaign_id):
     if not form.is_valid():
         return campaign.serve_give_form(request, form, status=400)
     data = form.cleaned_data
-    gateway, channel = _channel(data["method"], is_phone(request))
+    if in_wechat(request) and data["method"] != "wechatpay":
+        form.add_error("method", wechat_giving.ALIPAY_IN_WECHAT)
+        return campaign.serve_give_form(request, form, status=400)
+    gift = {"method": data["method"], "amount": form.chosen_amount(), **{name: data[name] for name in DONOR_FIELDS}}
+    if in_wechat(request) and not openid_of(request):
+        return wechat_giving.gift_hold(request, campaign=campaign, data=gift)
+    return _order_place(request, campaign, gift, form=form)
+
+
+def _order_place(request, campaign, gift, *, form=None):
+    gift = dict(gift)
+    gateway, channel = _channel(gift.pop("method"), is_phone(request), in_wechat(request))
+    payer_openid = openid_of(request) if channel == Channel.JSAPI else ""
     try:
-        donation = services.donation_create(
-            campaign=campaign, gateway=gateway, channel=channel, amount=form.chosen_amount(),
-            **{name: data[name] for name in DONOR_FIELDS},
-        )
+        donation = services.donation_create(campaign=campaign, gateway=gateway, channel=channel,
+                                            payer_openid=payer_openid, **gift)
     except ValidationError as exc:
+        if form is None:  # back from WeChat's OAuth, the form is gone: the messages are listed
+            return render(request, "donations/give_error.html",
+                          {"campaign": campaign, "errors": exc.messages}, status=400)
         form.add_service_errors(exc)
         return campaign.serve_give_form(request, form, status=400)
     return redirect("donations:pay", token=donation.resume_token)
+
+
+@require_GET
+def give_continue(request, campaign_id):
+    """Back from WeChat's OAuth with the openid: place the order the donor typed before it."""
+    if campaign_id > ID_MAX:
+        raise Http404("募捐活动不存在")
+    campaign = get_object_or_404(CampaignPage.objects.live().public(), pk=campaign_id).specific
+    if not openid_of(request):
+        return render(request, "donations/give_error.html",
+                      {"campaign": campaign, "errors": ["微信授权未完成，请返回活动页重新提交。"]}, status=400)
+    data = wechat_giving.gift_take(request, campaign_id=campaign.pk)
+    if data is None:
+        return render(request, "donations/give_error.html",
+                      {"campaign": campaign, "errors": ["没有待继续的捐赠（可能已经提交过），请返回活动页重新填写。"]},
+                      status=400)
+    return _order_place(request, campaign, data)
 
 
 def _qr_svg(payload: str) -> str:
@@ -83,6 +118,8 @@ def pay(request, token):
         raise Http404("订单不存在")
     if donation.is_paid or donation.status == "closed":
         return redirect("donations:return", token=token)
+    if donation.channel == Channel.JSAPI and (refusal := wechat_giving.payer_refusal(request, donation)):
+        return refusal
     try:
         start = services.donation_start_payment(donation=donation, client_ip=client_ip(request))
     except ValidationError as exc:
@@ -92,6 +129,8 @@ def pay(request, token):
         logger.warning("Payment start failed for %s: %s", donation.out_trade_no, exc)
         return render(request, "donations/give_error.html",
                       {"campaign": donation.campaign, "errors": ["支付平台暂时无法下单，请稍后再试。"]}, status=502)
+    if start.jsapi_params:
+        return wechat_giving.jsapi_pay_page(request, donation=donation, start=start)
     if start.redirect_url:
         return redirect(start.redirect_url)
     return render(request, "donations/pay_qr.html", {

@@ -3,7 +3,7 @@
 from gateway_sandbox.keys import aliyun_sms_settings, merchant_settings, sandbox_keys
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, INSTALLED_APPS, SITE_BASE_URL
+from .base import BASE_DIR, INSTALLED_APPS, MIDDLEWARE, SITE_BASE_URL
 from .env import env_list, env_str
 
 DEBUG = True
@@ -14,6 +14,8 @@ SECRET_KEY = env_str("SECRET_KEY", "dev-only-not-secret")  # noqa: S105
 # ALIPAY_* and WECHATPAY_* (including WECHATPAY_BASE_URL) exactly as production's environment would.
 GATEWAY_SANDBOX_ENABLED = True
 INSTALLED_APPS = [*INSTALLED_APPS, "gateway_sandbox"]
+# WeChat's browser gets the sandbox's WeixinJSBridge stand-in, as real WeChat injects its own.
+MIDDLEWARE = [*MIDDLEWARE, "gateway_sandbox.middleware.WeixinJSBridgeMiddleware"]
 GATEWAY_SANDBOX_KEYS_FILE = env_str("GATEWAY_SANDBOX_KEYS_FILE", str(BASE_DIR / "var" / "sandbox_keys.json"))
 globals().update(merchant_settings(sandbox_keys(GATEWAY_SANDBOX_KEYS_FILE), site_base_url=SITE_BASE_URL))
 PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "alipay,wechatpay,offline")

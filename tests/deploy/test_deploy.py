@@ -213,3 +213,16 @@ def test_redis_url_turns_on_the_shared_redis_cache(tmp_path):
     assert "django_redis" in out and token in out
     # A second process sees the value: the cache is shared, not per process.
     assert token in manage(env, "shell", "-c", "from django.core.cache import cache; print(cache.get('probe'))").stdout
+
+
+def test_access_logs_keep_query_strings_and_referers_out():
+    """WeChat's OAuth code arrives in the callback's query (and the next page's Referer): no log line has it."""
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    log_format = re.search(r"log_format fundsite_private (.*?);", nginx, re.S).group(1)
+    assert "$uri" in log_format and "$request " not in log_format and "$request_uri" not in log_format
+    assert "$args" not in log_format and "$http_referer" not in log_format
+    assert "access_log /var/log/nginx/fundsite.access.log fundsite_private;" in nginx
+    namespace = {}
+    exec((DEPLOY / "gunicorn.conf.py").read_text(), namespace)  # noqa: S102 - our own config file
+    assert "%(U)s" in namespace["access_log_format"]
+    assert not any(f"%({key})s" in namespace["access_log_format"] for key in ("r", "q", "f"))

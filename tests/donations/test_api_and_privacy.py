@@ -118,6 +118,44 @@ def test_donate_button_links_a_project_to_its_campaign(campaign, project, rf):
         Context({"page": other}))
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_payers_openid_never_reaches_a_public_page_api_answer_or_log_line(sandbox, campaign, settings, caplog):
+    """A gift made inside WeChat (OAuth, JSAPI, paid): its openid is scanned for everywhere the public looks."""
+    import logging
+
+    from tests.donations.test_jsapi import bridge, give_in_wechat, pay_params
+    from tests.wechat_flow import donor_browser
+
+    settings.WECHAT_OPEN_BASE_URL = sandbox.url + "/sandbox/wechat/open"
+    settings.WECHAT_API_BASE_URL = sandbox.url + "/sandbox/wechat"
+    caplog.set_level(logging.DEBUG)
+    browser = donor_browser()
+    donation, page = give_in_wechat(browser, sandbox.url, campaign)
+    openid = donation.payer_openid
+    assert openid and openid not in page.text
+    assert bridge(browser, sandbox.url, pay_params(page.text)) == {"ok": True}
+    donation.refresh_from_db()
+    assert donation.is_paid
+    urls = [
+        campaign.url, campaign.get_parent().url, reverse("donations:donors"),
+        reverse("donations:receipt_verify", args=[donation.receipt.number]),
+        reverse("donations:return", args=[donation.resume_token]),
+        reverse("donations:status", args=[donation.resume_token]),
+        reverse("donations:pay", args=[donation.resume_token]),
+        f"{API}/donations/{donation.resume_token}", f"{API}/campaigns/{campaign.pk}/totals",
+        f"/api/v3/pages/{campaign.pk}/", "/api/v3/pages/?type=donations.CampaignPage&fields=*",
+    ]
+    seen = 0
+    for url in urls:
+        response = browser.get(sandbox.url + url, timeout=30)
+        seen += response.status_code == 200
+        assert openid not in response.text and openid[1:17] not in response.text, f"openid leaked on {url}"
+    assert seen >= 9
+    assert openid not in caplog.text and openid[1:17] not in caplog.text
+    # The sandbox's cookie names the pretend WeChat user, never our openid; our session cookie is opaque.
+    assert all(openid not in value for value in browser.cookies.values())
+
+
 def test_no_page_api_or_log_line_shows_a_sign_in_code_or_an_openid(client, campaign, alipay_notification, caplog):
     """我的捐赠: the one-time code goes only into the message (here the e-mail), the openid only into the session."""
     import logging

@@ -77,9 +77,19 @@ def test_h5_and_jsapi_orders(wechat, merchant):
     assert code == 200
     page = Client().get(path_of(h5_url))
     assert page.status_code == 200
+    # An openid WeChat issued for another appid (or none at all) is refused, as WeChat Pay does.
     code, body = wechat.pay(description="d", out_trade_no="J1", amount={"total": 100}, notify_url=merchant.url,
                             pay_type=WeChatPayType.JSAPI, payer={"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"})
+    assert code == 400 and "openid 与 appid 不匹配" in json.loads(body)["message"]
+    assert not SandboxTrade.objects.filter(out_trade_no="J1").exists()
+    from gateway_sandbox.config import current_keys
+    from gateway_sandbox.wechat_oauth import openid_for
+
+    openid = openid_for(current_keys().wechatpay_appid, "A" * 16)
+    code, body = wechat.pay(description="d", out_trade_no="J1", amount={"total": 100}, notify_url=merchant.url,
+                            pay_type=WeChatPayType.JSAPI, payer={"openid": openid})
     assert code == 200 and json.loads(body)["prepay_id"].startswith("wx")
+    assert SandboxTrade.objects.get(out_trade_no="J1").payer_openid == openid
     assert done.status_code == 302 and done["Location"] == "http://127.0.0.1:9/back/"
 
 
