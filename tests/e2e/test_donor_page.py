@@ -104,7 +104,7 @@ def test_inside_wechat_a_gift_paid_by_jsapi_shows_in_my_donations(live_site, bro
     from donations.models import CampaignPage, Donation
 
     settings.WECHAT_OPEN_BASE_URL = f"{live_site}/sandbox/wechat/open"
-    settings.WECHAT_API_BASE_URL = f"{live_site}/sandbox/wechat/api"
+    settings.WECHAT_API_BASE_URL = f"{live_site}/sandbox/wechat"
     campaign = CampaignPage.objects.live().order_by("path").first()
     context = browser.new_context(**{**PHONE_CONTEXT, "user_agent": WECHAT_UA})
     context.set_default_timeout(20_000)
