@@ -95,3 +95,17 @@ def sms_settings_check(app_configs, **kwargs):
         return [Error(f"短信已启用（SMS_BACKEND=aliyun），但缺少配置：{', '.join(missing)}",
                       hint="在环境变量中设置这些值，或设 SMS_BACKEND=none。", id="donations.E005")]
     return []
+
+
+@register(Tags.security, deploy=False)
+def wechat_official_account_check(app_configs, **kwargs):
+    """Inside WeChat only JSAPI pay works, and it needs the donor's openid from the official account's OAuth:
+    without the account's AppSecret every donor arriving from the official account meets an error page."""
+    if "wechatpay" not in settings.PAYMENT_GATEWAYS or (settings.WECHAT_MP_APPID and settings.WECHAT_MP_SECRET):
+        return []
+    missing = [key for key in ("WECHAT_MP_APPID", "WECHAT_MP_SECRET") if not getattr(settings, key, "")]
+    return [Warning(
+        f"微信支付已启用，但公众号缺少配置：{', '.join(missing)}；在微信内打开本站的捐赠人将无法完成网页授权与 JSAPI 支付",
+        hint="设置公众号的 AppID 与 AppSecret（见 README「Giving inside WeChat」），或只在微信外提供微信支付。",
+        id="donations.W002",
+    )]

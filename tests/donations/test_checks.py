@@ -142,3 +142,15 @@ def test_sms_check_names_a_missing_aliyun_setting_and_an_unknown_backend(setting
     settings.SMS_BACKEND = "tencent"
     [error] = sms_settings_check(None)
     assert error.id == "donations.E004"
+
+
+def test_wechat_pay_without_the_official_accounts_secret_is_warned_of_and_not_otherwise(settings):
+    from donations.checks import wechat_official_account_check
+
+    settings.PAYMENT_GATEWAYS = ["wechatpay"]
+    assert wechat_official_account_check(None) == []  # the sandbox's official account is configured
+    settings.WECHAT_MP_SECRET = ""
+    [warning] = wechat_official_account_check(None)
+    assert warning.id == "donations.W002" and "WECHAT_MP_SECRET" in warning.msg and "WECHAT_MP_APPID" not in warning.msg
+    settings.PAYMENT_GATEWAYS = ["alipay"]
+    assert wechat_official_account_check(None) == []
