@@ -18,17 +18,23 @@ def _absolute(url):
     return settings.SITE_BASE_URL.rstrip("/") + url if url.startswith("/") else url
 
 
+def _wechat_request(context):
+    """The page's request when it is WeChat's browser, else None; either way the response varies by user agent."""
+    request = context.get("request")
+    if request is None:
+        return None
+    mark_varies(request)
+    return request if in_wechat(request) else None
+
+
 @register.simple_tag(takes_context=True)
 def wechat_share(context, *, title, desc, image, link=""):
     """The ``wx.config`` for the URL this page was requested with, and the card; nothing outside WeChat.
 
     When WeChat cannot be reached the card is left out (WeChat then shows a plain link) and the page renders.
     """
-    request = context.get("request")
+    request = _wechat_request(context)
     if request is None:
-        return ""
-    mark_varies(request)
-    if not in_wechat(request):
         return ""
     config = config_for(settings.SITE_BASE_URL.rstrip("/") + request.get_full_path())
     if config is None:
@@ -44,10 +50,7 @@ def wechat_share(context, *, title, desc, image, link=""):
 @register.simple_tag(takes_context=True)
 def wechat_client_scripts(context):
     """The sandbox's stand-ins for WeChat's client (dev, test), on pages served to WeChat's browser only."""
-    request = context.get("request")
+    request = _wechat_request(context)
     if request is None:
-        return ""
-    mark_varies(request)
-    if not in_wechat(request):
         return ""
     return render_to_string("wechat/scripts.html", {"scripts": client_scripts(request, jssdk=False)})
