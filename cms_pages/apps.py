@@ -12,3 +12,9 @@ class CmsPagesConfig(AppConfig):
         from cms_pages.models.reports import AnnualReportPage, report_published
 
         report_published.connect(on_report_published, sender=AnnualReportPage, dispatch_uid="cms_pages.heads.pin")
+
+        from cms_pages.duty_selectors import fund_subject, project_subjects
+        from duties.registry import register_subjects
+
+        register_subjects("projects", project_subjects)
+        register_subjects("fund", fund_subject)

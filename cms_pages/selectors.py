@@ -20,10 +20,13 @@ from cms_pages.models import (
     ProjectStatus,
     ProjectStoryPage,
 )
+from duties.rules import add_months
 from fundsite.inputs import year_parse
 
-# Chinese charity rules: running projects disclose progress at least every three months.
+# Chinese charity rules: running projects disclose progress at least every three months
+# (calendar months, as every clock in duties.rules counts them). Kept for callers of the old name.
 DISCLOSURE_INTERVAL_DAYS = 92
+DISCLOSURE_INTERVAL_MONTHS = 3
 
 
 @dataclass
@@ -130,7 +133,17 @@ def disclosure_due_date(last_story_date):
     """The day a running project's next progress disclosure falls due (every three months)."""
     if last_story_date is None:
         return None
-    return last_story_date + timedelta(days=DISCLOSURE_INTERVAL_DAYS)
+    return add_months(last_story_date, DISCLOSURE_INTERVAL_MONTHS)
+
+
+def _disclosure_cutoff(today):
+    """The earliest last-story day that is not yet overdue today: due(day) >= today exactly from it on."""
+    day = add_months(today, -DISCLOSURE_INTERVAL_MONTHS)
+    while disclosure_due_date(day) < today:
+        day += timedelta(days=1)
+    while disclosure_due_date(day - timedelta(days=1)) >= today:
+        day -= timedelta(days=1)
+    return day
 
 
 def disclosure_is_overdue(project, last_story_date, *, today=None):
@@ -150,7 +163,7 @@ def disclosure_overdue_projects(*, today=None):
         ProjectStoryPage.objects.live().filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
         .order_by("-date").values("date")[:1]
     )
-    cutoff = today - timedelta(days=DISCLOSURE_INTERVAL_DAYS)
+    cutoff = _disclosure_cutoff(today)
     return (
         ProjectPage.objects.live().filter(status=ProjectStatus.RUNNING)
         .annotate(last_story_date=Subquery(last_story))

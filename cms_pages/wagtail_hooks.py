@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
@@ -12,6 +12,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms_pages.models import AnnualReportPage, Category, District, FigureRecord, Organisation, ReportHeadPin
 from cms_pages.selectors import disclosure_overdue_projects
+from duties.registry import duty_board
 
 
 class OrganisationViewSet(SnippetViewSet):
@@ -59,8 +60,10 @@ class OverdueDisclosurePanel(Component):
 
     def render_html(self, parent_context=None):
         projects = list(disclosure_overdue_projects()[:20])
+        board = _duty_board_html()
         if not projects:
-            return mark_safe('<section class="panel"><h2>信息公开提醒</h2><p>所有执行中的项目都已按时公开进展。</p></section>')  # noqa: S308
+            return mark_safe('<section class="panel"><h2>信息公开提醒</h2><p>所有执行中的项目都已按时公开进展。</p>'  # noqa: S308
+                             f"{board}</section>")
         rows = format_html_join(
             "", '<tr><td><a href="/admin/pages/{}/">{}</a></td><td>{}</td></tr>',
             ((p.pk, p.title, p.last_story_date or "从未公开") for p in projects),
@@ -68,8 +71,25 @@ class OverdueDisclosurePanel(Component):
         return mark_safe(  # noqa: S308
             '<section class="panel"><h2>信息公开提醒：超过三个月未公开进展的项目</h2>'
             '<table class="listing"><thead><tr><th>项目</th><th>最近一次进展</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table></section>"
+            f"<tbody>{rows}</tbody></table>{board}</section>"
         )
+
+
+def _duty_board_html():
+    """Every overdue and near-due duty of LAW.md's table, for campaigns, projects and the fund (escaped)."""
+    board = duty_board()
+    duties = [(d, "已逾期") for d in board["overdue"]] + [(d, "即将到期") for d in board["near"]]
+    if not duties:
+        return format_html("<h3>{}</h3><p>{}</p>", "法定公开义务", "没有逾期或即将到期的公开义务。")
+    rows = format_html_join(
+        "", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+        ((d.subject.admin_url or d.subject.url or "#", d.subject.title, d.label, d.due_on, status) for d, status in duties[:50]),
+    )
+    return format_html(
+        '<h3>法定公开义务：已逾期 {} 项，即将到期 {} 项</h3><table class="listing"><thead><tr><th>对象</th><th>义务</th>'
+        "<th>应于</th><th>状态</th></tr></thead><tbody>{}</tbody></table>",
+        len(board["overdue"]), len(board["near"]), rows,
+    )
 
 
 @hooks.register("construct_homepage_panels")

@@ -9,3 +9,7 @@ class DonationsConfig(AppConfig):
 
     def ready(self):
         from donations import checks  # noqa: F401 - registers the system checks
+        from donations.duty_selectors import campaign_subjects
+        from duties.registry import register_subjects
+
+        register_subjects("campaigns", campaign_subjects)

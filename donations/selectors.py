@@ -95,6 +95,7 @@ def public_donor_list(*, campaign: CampaignPage | None = None, limit: int = 50) 
 
 
 def campaign_context(*, campaign: CampaignPage, request) -> dict:
+    from donations.duty_selectors import campaign_duties
     from donations.gateways import enabled_online_gateways
 
     return {
@@ -108,6 +109,7 @@ def campaign_context(*, campaign: CampaignPage, request) -> dict:
         # Inside WeChat only WeChat Pay (JSAPI) works: the form offers it alone and says how to reach Alipay.
         "in_wechat": request is not None and in_wechat(request),
         "today": timezone.localdate(),
+        "duties": campaign_duties(campaign),
     }
 
 

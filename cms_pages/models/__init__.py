@@ -1,5 +1,6 @@
 """Content models, split by family; import from here."""
 
+from cms_pages.models.disclosures import DisclosureKind, DutyDisclosurePage
 from cms_pages.models.home import FundSettings, HomeFeaturedProject, HomePage
 from cms_pages.models.images import FundImage, FundRendition
 from cms_pages.models.projects import (
@@ -24,7 +25,7 @@ from cms_pages.models.standard import StandardPage
 from cms_pages.models.stories import ProjectStoryPage, StoryKind
 
 __all__ = [
-    "AnnualReportPage", "Category", "DisclosureIndexPage", "District", "FundImage", "FundRendition",
+    "AnnualReportPage", "Category", "DisclosureIndexPage", "DisclosureKind", "DutyDisclosurePage", "District", "FundImage", "FundRendition",
     "FigureAction", "FigureRecord", "FigureRecordImmutableError", "FundSettings", "HeadPinImmutableError", "HomeFeaturedProject", "HomePage", "Organisation", "ProjectGalleryImage",
     "ProjectIndexPage", "ProjectOrigin", "ProjectPage", "ProjectStatus", "ProjectStoryPage",
     "PublishedFigure", "ReportHeadPin", "StandardPage", "StoryKind",

@@ -25,7 +25,7 @@ class DisclosureIndexPage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["cms_pages.HomePage"]
-    subpage_types = ["cms_pages.AnnualReportPage", "cms_pages.StandardPage"]
+    subpage_types = ["cms_pages.AnnualReportPage", "cms_pages.StandardPage", "cms_pages.DutyDisclosurePage"]
     max_count = 1
     api_fields = [APIField("intro")]
 

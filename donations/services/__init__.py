@@ -4,6 +4,11 @@ Callers import from here (`from donations import services`); the modules import 
 orders ← refunds ← notifications, and offline and reconciliation stand on orders and the models.
 """
 
+from donations.services.duties import (
+    campaign_account_draft,
+    emergency_receipts_draft,
+    partner_evaluation_draft,
+)
 from donations.services.notifications import notification_process, notification_refuse, notification_store
 from donations.services.offline import official_receipt_mark_issued, offline_donation_record
 from donations.services.orders import (
@@ -18,6 +23,7 @@ from donations.services.reconciliation import reconciliation_run, statement_comp
 from donations.services.refunds import refund_check, refund_request, refund_submit, refunds_in_flight_check
 
 __all__ = [
+    "campaign_account_draft", "emergency_receipts_draft", "partner_evaluation_draft",
     "NotificationRejected", "donation_amount_parse", "donation_close_stale", "donation_create",
     "donation_start_payment", "donation_sync", "notification_process", "notification_refuse", "notification_store",
     "offline_donation_record", "official_receipt_mark_issued", "reconciliation_run", "refund_check", "refund_request",

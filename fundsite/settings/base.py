@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "cms_pages",
     "ledger",
     "donations",
+    "duties",
     "wechat",
     "search",
     "wagtail.contrib.forms",
@@ -224,6 +225,8 @@ else:
     EMAIL_HOST_PASSWORD = _email["PASSWORD"]
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
+# Who is told of overdue and near-due disclosure duties (manage.py duties_remind, daily).
+DUTIES_OFFICE_EMAIL = env_list("DUTIES_OFFICE_EMAIL", "")
 
 PORT = env_int("PORT", 8000)
 

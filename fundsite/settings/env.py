@@ -51,6 +51,7 @@ VARIABLES = {
     "EMAIL_URL": ("str", "console", "console, or smtp://user:pass@host:port"),
     "EMAIL_USE_TLS": ("bool", "true", "STARTTLS for the SMTP connection"),
     "DEFAULT_FROM_EMAIL": ("str", "noreply@localhost", "sender of receipts"),
+    "DUTIES_OFFICE_EMAIL": ("list", "", "fund office addresses that get the overdue and near-due disclosure list (`manage.py duties_remind`)"),
     "SEARCH_BACKEND": ("str", "database", "database or elasticsearch"),
     "ELASTICSEARCH_URL": ("url", "", "Elasticsearch address when SEARCH_BACKEND=elasticsearch"),
     "ELASTICSEARCH_INDEX_PREFIX": ("str", "fundsite", "prefix of the Elasticsearch index and alias names"),

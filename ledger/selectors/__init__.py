@@ -7,4 +7,5 @@ from ledger.selectors.gift_flow import *  # noqa: F403
 from ledger.selectors.log import *  # noqa: F403
 from ledger.selectors.totals import *  # noqa: F403
 from ledger.selectors.vouchers import *  # noqa: F403
+from ledger.selectors.windows import *  # noqa: F403
 from ledger.selectors.witnesses import *  # noqa: F403
