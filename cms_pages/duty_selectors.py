@@ -14,7 +14,7 @@ from cms_pages.models import (
     ProjectStoryPage,
     StoryKind,
 )
-from duties.rules import DutyKind, Publication, Subject, subject_duties
+from duties.rules import DutyKind, Publication, Subject, duties_in_short, subject_duties
 
 __all__ = [
     "disclosure_publications", "fund_subject", "project_duties", "project_subject", "project_subjects",
@@ -42,7 +42,10 @@ def disclosure_publications(subject_ids) -> dict:
 
 
 def _story_publications(projects) -> dict:
-    """Live progress stories by project id (one query), dated by the story's own date as the clock always was."""
+    """Live progress stories by project id (one query), dated by the story's own date as the clock always was.
+
+    Named only "项目进展" (with its link): the page lists each story's title once, just above.
+    """
     by_path = {p.path: p.pk for p in projects}
     result = {}
     stories = ProjectStoryPage.objects.live().public().filter(kind__in=PROGRESS_STORY_KINDS)
@@ -52,7 +55,7 @@ def _story_publications(projects) -> dict:
         project_id = by_path.get(story.path[: -Page.steplen])
         if project_id is not None:
             result.setdefault(project_id, []).append(Publication(
-                published_on=story.date, kinds=frozenset({DutyKind.PROGRESS}), title=story.title, url=story.url or "",
+                published_on=story.date, kinds=frozenset({DutyKind.PROGRESS}), title="项目进展", url=story.url or "",
             ))
     return result
 
@@ -74,8 +77,9 @@ def project_subject(project) -> Subject:
     return _subject(project, publications, project_totals(project_id=project.pk)["payable"])
 
 
-def project_duties(project, *, today=None):
-    return subject_duties(project_subject(project), today=today or timezone.localdate())
+def project_duties(project, *, today=None, short=False):
+    duties = subject_duties(project_subject(project), today=today or timezone.localdate())
+    return duties_in_short(duties) if short else duties
 
 
 def project_subjects():

@@ -7,7 +7,7 @@ without them is not an emergency appeal, and its partner is the fund (as every g
 from django.utils import timezone
 
 from donations.models import CampaignPage
-from duties.rules import Subject, subject_duties
+from duties.rules import Subject, duties_in_short, subject_duties
 
 __all__ = ["campaign_duties", "campaign_has_partner", "campaign_is_emergency", "campaign_subject", "campaign_subjects"]
 
@@ -42,8 +42,9 @@ def campaign_subject(campaign) -> Subject:
     return _subject(campaign, disclosure_publications([campaign.pk]).get(campaign.pk, []), None)
 
 
-def campaign_duties(campaign, *, today=None):
-    return subject_duties(campaign_subject(campaign), today=today or timezone.localdate())
+def campaign_duties(campaign, *, today=None, short=False):
+    duties = subject_duties(campaign_subject(campaign), today=today or timezone.localdate())
+    return duties_in_short(duties) if short else duties
 
 
 def campaign_subjects():

@@ -109,7 +109,7 @@ def campaign_context(*, campaign: CampaignPage, request) -> dict:
         # Inside WeChat only WeChat Pay (JSAPI) works: the form offers it alone and says how to reach Alipay.
         "in_wechat": request is not None and in_wechat(request),
         "today": timezone.localdate(),
-        "duties": campaign_duties(campaign),
+        "duties": campaign_duties(campaign, short=True),
     }
 
 

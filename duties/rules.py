@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 __all__ = [
-    "NEAR_DAYS", "Duty", "DutyKind", "DutyStatus", "Publication", "Subject", "add_months",
+    "NEAR_DAYS", "Duty", "DutyKind", "DutyStatus", "Publication", "Subject", "add_months", "duties_in_short",
     "lasts_over_six_months", "subject_duties",
 ]
 
@@ -234,6 +234,15 @@ def subject_duties(subject: Subject, *, today: date, near_days: int = NEAR_DAYS)
     if subject.kind == "campaign" and subject.has_partner and subject.ends_on is not None and ended:
         duties.append(_after_end(subject, DutyKind.PARTNER_EVALUATION, subject.ends_on, today, near_days))
     return sorted(duties, key=lambda d: (d.due_on, d.kind))
+
+
+def duties_in_short(duties: list) -> list:
+    """For a page: every open duty, and of those met only the latest of each kind (the history stays in the rules)."""
+    latest_met = {}
+    for duty in duties:
+        if duty.status in (DutyStatus.MET, DutyStatus.MET_LATE):
+            latest_met[duty.kind] = duty
+    return [d for d in duties if d.status not in (DutyStatus.MET, DutyStatus.MET_LATE) or latest_met.get(d.kind) is d]
 
 
 def _annual_reports(subject, today, near_days):

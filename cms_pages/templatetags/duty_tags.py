@@ -9,4 +9,4 @@ register = template.Library()
 def project_duties(project):
     from cms_pages.duty_selectors import project_duties as duties_of
 
-    return duties_of(project)
+    return duties_of(project, short=True)

@@ -177,3 +177,15 @@ def test_annual_report_due_by_31_may_of_the_next_year():
     ]
     assert subject_duties(fund, today=date(2021, 5, 31))[1].status == DutyStatus.NEAR
     assert subject_duties(fund, today=date(2021, 5, 31) - timedelta(days=30))[1].status == DutyStatus.UPCOMING
+
+
+def test_a_page_shows_open_duties_and_only_the_latest_met_one_of_each_kind():
+    from duties.rules import duties_in_short
+
+    pubs = [pub(date(2024, m, 1), DutyKind.PROGRESS, title=f"{m}月进展") for m in (3, 5, 7)]
+    duties = subject_duties(campaign(date(2024, 1, 10), date(2025, 6, 10), *pubs), today=date(2024, 11, 2))
+    assert len(of_kind(duties, DutyKind.PROGRESS)) == 4
+    short = duties_in_short(duties)
+    assert [(d.status, d.met_by.title if d.met_by else None) for d in short if d.kind == DutyKind.PROGRESS] == [
+        (DutyStatus.MET, "7月进展"), (DutyStatus.OVERDUE, None),
+    ]
