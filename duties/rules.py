@@ -107,6 +107,7 @@ class Duty:
     met_by: Publication | None = None
     period_start: date | None = None
     note: str = ""
+    last_met: Publication | None = None  # on an open duty: the publication that met the period before
 
     @property
     def label(self):
@@ -237,12 +238,25 @@ def subject_duties(subject: Subject, *, today: date, near_days: int = NEAR_DAYS)
 
 
 def duties_in_short(duties: list) -> list:
-    """For a page: every open duty, and of those met only the latest of each kind (the history stays in the rules)."""
-    latest_met = {}
+    """For a page, one line per duty still to meet (carrying the publication that met the period before),
+    and for a kind with nothing open, its latest met period. The full history stays in ``subject_duties``."""
+    met = (DutyStatus.MET, DutyStatus.MET_LATE)
+    latest_met, has_open = {}, set()
     for duty in duties:
-        if duty.status in (DutyStatus.MET, DutyStatus.MET_LATE):
+        if duty.status in met:
             latest_met[duty.kind] = duty
-    return [d for d in duties if d.status not in (DutyStatus.MET, DutyStatus.MET_LATE) or latest_met.get(d.kind) is d]
+        else:
+            has_open.add(duty.kind)
+    short = []
+    for duty in duties:
+        if duty.status not in met:
+            previous = latest_met.get(duty.kind)
+            if previous is not None and previous.due_on <= duty.due_on:
+                duty.last_met = previous.met_by
+            short.append(duty)
+        elif duty.kind not in has_open and latest_met[duty.kind] is duty:
+            short.append(duty)
+    return short
 
 
 def _annual_reports(subject, today, near_days):

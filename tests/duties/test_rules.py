@@ -186,6 +186,8 @@ def test_a_page_shows_open_duties_and_only_the_latest_met_one_of_each_kind():
     duties = subject_duties(campaign(date(2024, 1, 10), date(2025, 6, 10), *pubs), today=date(2024, 11, 2))
     assert len(of_kind(duties, DutyKind.PROGRESS)) == 4
     short = duties_in_short(duties)
-    assert [(d.status, d.met_by.title if d.met_by else None) for d in short if d.kind == DutyKind.PROGRESS] == [
-        (DutyStatus.MET, "7月进展"), (DutyStatus.OVERDUE, None),
+    assert [(d.status, d.last_met.title) for d in short if d.kind == DutyKind.PROGRESS] == [(DutyStatus.OVERDUE, "7月进展")]
+    met_only = duties_in_short(subject_duties(campaign(date(2024, 1, 10), date(2024, 8, 1), *pubs), today=date(2024, 9, 1)))
+    assert [(d.kind, d.status, d.met_by.title) for d in met_only if d.kind == DutyKind.PROGRESS] == [
+        (DutyKind.PROGRESS, DutyStatus.MET, "7月进展"),
     ]
