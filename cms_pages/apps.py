@@ -18,3 +18,10 @@ class CmsPagesConfig(AppConfig):
 
         register_subjects("projects", project_subjects)
         register_subjects("fund", fund_subject)
+
+        from cms_pages.duty_services import project_drafter
+        from duties.registry import register_drafter
+        from duties.rules import DutyKind
+
+        for kind in (DutyKind.FINAL_ACCOUNT, DutyKind.LEFTOVER):
+            register_drafter("project", kind, project_drafter)

@@ -4,13 +4,15 @@
 ``project_account_draft`` builds a project's end-of-project account: implementation and use of money.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from cms_pages.models import DisclosureIndexPage, DisclosureKind, DutyDisclosurePage
 
-__all__ = ["duty_disclosure_draft", "figure_row", "project_account_draft", "project_account_figures"]
+__all__ = [
+    "duty_disclosure_draft", "figure_row", "project_account_draft", "project_account_figures", "project_drafter",
+]
 
 
 def figure_row(group: str, label: str, amount, count=None) -> dict:
@@ -39,6 +41,8 @@ def duty_disclosure_draft(*, subject, kind: str, title: str, figures: list, peri
     index = DisclosureIndexPage.objects.first()
     if index is None:
         raise ValidationError("网站还没有“信息公开”栏目页，无法创建专项公示。")
+    if user is not None and not index.permissions_for_user(user).can_add_subpage():
+        raise PermissionDenied("没有在“信息公开”栏目下新建页面的权限。")
     with transaction.atomic():
         page = DutyDisclosurePage(
             title=title, kind=kind, subject_id=subject.pk, period_start=period_start, period_end=period_end,
@@ -77,3 +81,13 @@ def project_account_draft(project, *, user=None, leftover_handling: str = "") ->
         leftover_handling=leftover_handling,
         body="<p>本公示的数字由公开账本生成；结余资金的处理方式由基金办公室填写。</p>", user=user,
     )
+
+
+def project_drafter(project_pk: int, user):
+    """For the admin's 生成草稿: the end-of-project account of a live project (meets the leftover duty once its handling is filled in)."""
+    from cms_pages.models import ProjectPage
+
+    project = ProjectPage.objects.filter(pk=project_pk).first()
+    if project is None:
+        raise ValidationError("没有这个项目。")
+    return project_account_draft(project, user=user)

@@ -1,7 +1,9 @@
 """Admin registrations: reference-data snippets and the disclosure-clock dashboard panel."""
 
 from django.contrib import messages
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from wagtail import hooks
@@ -12,7 +14,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms_pages.models import AnnualReportPage, Category, District, FigureRecord, Organisation, ReportHeadPin
 from cms_pages.selectors import disclosure_overdue_projects
-from duties.registry import duty_board
+from duties.registry import drafter_for, duty_board
 
 
 class OrganisationViewSet(SnippetViewSet):
@@ -60,7 +62,7 @@ class OverdueDisclosurePanel(Component):
 
     def render_html(self, parent_context=None):
         projects = list(disclosure_overdue_projects()[:20])
-        board = _duty_board_html()
+        board = _duty_board_html(parent_context.get("request") if parent_context is not None else None)
         if not projects:
             return mark_safe('<section class="panel"><h2>信息公开提醒</h2><p>所有执行中的项目都已按时公开进展。</p>'  # noqa: S308
                              f"{board}</section>")
@@ -75,19 +77,33 @@ class OverdueDisclosurePanel(Component):
         )
 
 
-def _duty_board_html():
+def _draft_button(duty, csrf_token):
+    """A form that generates the draft disclosure for this duty from the ledger, where one is generated."""
+    if drafter_for(duty.subject.kind, duty.kind) is None:
+        return ""
+    return format_html(
+        '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<input type="hidden" name="subject_kind" value="{}"><input type="hidden" name="subject" value="{}">'
+        '<input type="hidden" name="duty" value="{}"><button type="submit" class="button button-small">生成草稿</button></form>',
+        reverse("duties_draft_create"), csrf_token, duty.subject.kind, duty.subject.pk, duty.kind,
+    )
+
+
+def _duty_board_html(request=None):
     """Every overdue and near-due duty of LAW.md's table, for campaigns, projects and the fund (escaped)."""
     board = duty_board()
     duties = [(d, "已逾期") for d in board["overdue"]] + [(d, "即将到期") for d in board["near"]]
     if not duties:
         return format_html("<h3>{}</h3><p>{}</p>", "法定公开义务", "没有逾期或即将到期的公开义务。")
+    csrf_token = get_token(request) if request is not None else ""
     rows = format_html_join(
-        "", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
-        ((d.subject.admin_url or d.subject.url or "#", d.subject.title, d.label, d.due_on, status) for d, status in duties[:50]),
+        "", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+        ((d.subject.admin_url or d.subject.url or "#", d.subject.title, d.label, d.due_on, status,
+          _draft_button(d, csrf_token) if request is not None else "") for d, status in duties[:50]),
     )
     return format_html(
         '<h3>法定公开义务：已逾期 {} 项，即将到期 {} 项</h3><table class="listing"><thead><tr><th>对象</th><th>义务</th>'
-        "<th>应于</th><th>状态</th></tr></thead><tbody>{}</tbody></table>",
+        "<th>应于</th><th>状态</th><th>由账本生成公示</th></tr></thead><tbody>{}</tbody></table>",
         len(board["overdue"]), len(board["near"]), rows,
     )
 

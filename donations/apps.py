@@ -13,3 +13,10 @@ class DonationsConfig(AppConfig):
         from duties.registry import register_subjects
 
         register_subjects("campaigns", campaign_subjects)
+
+        from donations.services.duties import campaign_drafter
+        from duties.registry import register_drafter
+        from duties.rules import DutyKind
+
+        for kind in (DutyKind.FINAL_ACCOUNT, DutyKind.EMERGENCY_RECEIPTS, DutyKind.PARTNER_EVALUATION):
+            register_drafter("campaign", kind, campaign_drafter(kind))

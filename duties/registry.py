@@ -9,9 +9,23 @@ from django.utils import timezone
 
 from duties.rules import NEAR_DAYS, DutyStatus, subject_duties
 
-__all__ = ["duty_board", "register_subjects", "registered_providers", "subjects_all"]
+__all__ = [
+    "drafter_for", "duty_board", "register_drafter", "register_subjects", "registered_providers", "subjects_all",
+]
 
 _providers = {}
+# (subject kind, duty kind) -> callable(subject_pk, user) returning the draft page it created or found.
+_drafters = {}
+
+
+def register_drafter(subject_kind: str, duty_kind: str, drafter) -> None:
+    """Register how a draft disclosure meeting ``duty_kind`` is generated for a subject of ``subject_kind``."""
+    _drafters[(subject_kind, duty_kind)] = drafter
+
+
+def drafter_for(subject_kind: str, duty_kind: str):
+    """The registered drafter, or None when that disclosure is not generated (it is written by hand)."""
+    return _drafters.get((subject_kind, duty_kind))
 
 
 def register_subjects(name: str, provider) -> None:

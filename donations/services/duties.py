@@ -11,7 +11,7 @@ from donations.models.orders import PAID_STATUSES
 from ledger.selectors import ZERO
 
 __all__ = [
-    "campaign_account_draft", "campaign_account_figures", "emergency_receipts_draft", "emergency_windows",
+    "campaign_account_draft", "campaign_drafter", "campaign_account_figures", "emergency_receipts_draft", "emergency_windows",
     "partner_evaluation_draft",
 ]
 
@@ -115,3 +115,21 @@ def partner_evaluation_draft(campaign, *, user=None, evaluation: str = ""):
         figures=campaign_account_figures(campaign, end=end), period_start=campaign.starts_on, period_end=end,
         body=evaluation or "<p>（请填写对合作方执行情况的评估结论。）</p>", user=user,
     )
+
+
+def campaign_drafter(kind: str):
+    """For the admin's 生成草稿: the drafter of one disclosure kind, taking a campaign's page id."""
+    makers = {
+        "final_account": campaign_account_draft, "emergency_receipts": emergency_receipts_draft,
+        "partner_evaluation": partner_evaluation_draft,
+    }
+
+    def draft(campaign_pk: int, user):
+        from donations.models import CampaignPage
+
+        campaign = CampaignPage.objects.filter(pk=campaign_pk).first()
+        if campaign is None:
+            raise ValidationError("没有这个募捐活动。")
+        return makers[kind](campaign, user=user)
+
+    return draft

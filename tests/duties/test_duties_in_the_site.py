@@ -166,3 +166,48 @@ def test_no_email_without_an_office_address(make_project, settings):
     make_project(title="从未公开的项目")
     call_command("duties_remind")
     assert mail.outbox == []
+
+
+def test_staff_generate_a_draft_from_the_dashboard_and_it_waits_for_moderation(client, make_project, make_campaign,
+                                                                              today, staff):
+    project = make_project(title="募捐项目")
+    campaign = make_campaign(project, starts_on=today - timedelta(days=400), ends_on=today - timedelta(days=100),
+                             title="逾期募捐")
+    client.force_login(staff)
+    html = client.get("/admin/").content.decode()
+    assert "生成草稿" in html and 'name="duty" value="final_account"' in html
+    response = client.post("/admin/duties/draft/", {"subject_kind": "campaign", "subject": campaign.pk, "duty": "final_account"})
+    draft = DutyDisclosurePage.objects.get(subject_id=campaign.pk)
+    assert response.status_code == 302 and response["Location"] == f"/admin/pages/{draft.pk}/edit/"
+    assert not draft.live and draft.workflow_in_progress
+    # Twice: still one draft.
+    client.post("/admin/duties/draft/", {"subject_kind": "campaign", "subject": campaign.pk, "duty": "final_account"})
+    assert DutyDisclosurePage.objects.filter(subject_id=campaign.pk).count() == 1
+
+
+@pytest.mark.parametrize("data", [
+    {"subject_kind": "campaign", "subject": "１２", "duty": "final_account"},
+    {"subject_kind": "campaign", "subject": "-1", "duty": "final_account"},
+    {"subject_kind": "fund", "subject": "1", "duty": "annual_report"},
+    {"subject_kind": "campaign", "subject": "1", "duty": "<script>"},
+    {},
+])
+def test_bad_draft_requests_are_refused_and_change_nothing(client, staff, data):
+    client.force_login(staff)
+    response = client.post("/admin/duties/draft/", data)
+    assert response.status_code == 400
+    assert DutyDisclosurePage.objects.count() == 0
+
+
+def test_an_unknown_subject_is_a_message_not_an_error(client, staff, disclosure_index):
+    client.force_login(staff)
+    response = client.post("/admin/duties/draft/", {"subject_kind": "project", "subject": "999999", "duty": "final_account"})
+    assert response.status_code == 302 and DutyDisclosurePage.objects.count() == 0
+
+
+def test_people_outside_the_admin_cannot_generate_drafts(client, make_project, django_user_model):
+    project = make_project()
+    client.force_login(django_user_model.objects.create_user("visitor", password="x"))
+    response = client.post("/admin/duties/draft/", {"subject_kind": "project", "subject": project.pk, "duty": "final_account"})
+    assert response.status_code in (302, 403)
+    assert DutyDisclosurePage.objects.count() == 0
