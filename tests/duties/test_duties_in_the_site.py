@@ -211,3 +211,15 @@ def test_people_outside_the_admin_cannot_generate_drafts(client, make_project, d
     response = client.post("/admin/duties/draft/", {"subject_kind": "project", "subject": project.pk, "duty": "final_account"})
     assert response.status_code in (302, 403)
     assert DutyDisclosurePage.objects.count() == 0
+
+
+def test_a_published_disclosure_is_readable_through_the_api_with_its_figures(client, make_project, today, staff):
+    project = _ended_project(make_project, today, title="接口项目")
+    money(project, EntryKind.GRANT_APPROVAL, "10.00", today - timedelta(days=490))
+    draft = project_account_draft(project, user=staff)
+    draft.get_latest_revision().publish(user=staff)
+    body = client.get(f"/api/v3/pages/{draft.pk}/").json()
+    assert body["kind"] == "final_account" and body["subject_id"] == project.pk
+    assert {"group": "收入", "label": "批准资助", "amount": "10.00", "count": None} in body["figures"]
+    listed = client.get("/disclosure/").content.decode()
+    assert draft.title in listed
