@@ -56,7 +56,7 @@ class DutyDisclosurePage(Page):
     subpage_types = []
     search_fields = Page.search_fields + [index.SearchField("body"), index.FilterField("kind")]
     api_fields = [
-        APIField("kind"), APIField("subject_id"), APIField("period_start"), APIField("period_end"),
+        APIField("kind"), APIField("subject_page_id"), APIField("period_start"), APIField("period_end"),
         APIField("body"), APIField("leftover_handling"), APIField("figures"), APIField("ledger_log_size"),
     ]
 
@@ -73,6 +73,11 @@ class DutyDisclosurePage(Page):
                 raise ValidationError({"subject": "公示对象须为项目或募捐活动。"})
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": "截止日期不能早于起始日期。"})
+
+    @property
+    def subject_page_id(self) -> int:
+        """The subject's page id, as a plain number for the API (a relation would be serialised as a page)."""
+        return self.subject_id
 
     @property
     def covers(self) -> frozenset:

@@ -218,8 +218,10 @@ def test_a_published_disclosure_is_readable_through_the_api_with_its_figures(cli
     money(project, EntryKind.GRANT_APPROVAL, "10.00", today - timedelta(days=490))
     draft = project_account_draft(project, user=staff)
     draft.get_latest_revision().publish(user=staff)
-    body = client.get(f"/api/v3/pages/{draft.pk}/").json()
-    assert body["kind"] == "final_account" and body["subject_id"] == project.pk
+    response = client.get(f"/api/v3/pages/{draft.pk}/")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["kind"] == "final_account" and body["subject_page_id"] == project.pk
     assert {"group": "收入", "label": "批准资助", "amount": "10.00", "count": None} in body["figures"]
     listed = client.get("/disclosure/").content.decode()
     assert draft.title in listed
