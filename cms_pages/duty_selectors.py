@@ -74,7 +74,9 @@ def project_subject(project) -> Subject:
     from ledger.selectors import project_totals
 
     publications = _story_publications([project]).get(project.pk, []) + disclosure_publications([project.pk]).get(project.pk, [])
-    return _subject(project, publications, project_totals(project_id=project.pk)["payable"])
+    # A preview of a project not yet saved has no money of its own (project_id=None would be the fund's).
+    leftover = project_totals(project_id=project.pk)["payable"] if project.pk else None
+    return _subject(project, publications, leftover)
 
 
 def project_duties(project, *, today=None, short=False):
