@@ -81,9 +81,11 @@ class GiveForm(forms.Form):
                          error_messages={"invalid_choice": "请选择页面上列出的一种支付方式。",
                                          "required": "请选择支付方式。"})
     donor_name = TextField(label="姓名", max_length=50, required=False,
-                           help_text="写在捐赠证书上。勾选“匿名捐赠”可不填，爱心榜也不显示姓名。",
+                           help_text="写在捐赠证书上，不会公开，除非您勾选下面的“公开我的姓名”。勾选“匿名捐赠”可不填。",
                            widget=forms.TextInput(attrs={"autocomplete": "name", "required": True}))
-    anonymous = CheckboxField(label="匿名捐赠（爱心榜不显示姓名）")
+    anonymous = CheckboxField(label="匿名捐赠（不填姓名，证书上写“爱心人士”）")
+    show_name = CheckboxField(label="公开我的姓名", help_text=(
+        "勾选后，爱心榜和证书验证页显示您的姓氏（如“张*”）；不勾选则显示“爱心人士”。无论是否公开，捐款都计入已筹金额。"))
     message = TextField(label="留言（选填，将公开显示）", max_length=200, required=False,
                         widget=forms.Textarea(attrs={"rows": 2}))
     phone = TextField(label="手机号（选填）", max_length=20, required=False, help_text=CONTACT_HELP,

@@ -17,7 +17,7 @@ from donations.services.orders import _clean_donor, _new_out_trade_no, _positive
 # --- offline gifts and official receipts -----------------------------------------------------------
 
 
-def offline_donation_record(*, campaign, amount, donor_name="", anonymous=False, message="", phone="", email="",
+def offline_donation_record(*, campaign, amount, donor_name="", anonymous=False, show_name=False, message="", phone="", email="",
                             received_at=None, bank_reference: str, voucher, recorded_by,
                             wants_official_receipt=False, official_receipt_title="", taxpayer_number="") -> Donation:
     """A bank transfer received and entered by finance staff: paid at once, with its voucher."""
@@ -27,7 +27,7 @@ def offline_donation_record(*, campaign, amount, donor_name="", anonymous=False,
         raise ValidationError({"bank_reference": "请填写银行流水号。"})
     amount = _positive_amount(amount, label="金额", message="金额须大于零，最多两位小数。")
     donor = _clean_donor(
-        donor_name=donor_name, anonymous=anonymous, message=message, phone=phone, email=email,
+        donor_name=donor_name, anonymous=anonymous, show_name=show_name, message=message, phone=phone, email=email,
         wants_official_receipt=wants_official_receipt, official_receipt_title=official_receipt_title,
         taxpayer_number=taxpayer_number,
     )

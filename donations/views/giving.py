@@ -23,7 +23,7 @@ from wechat.browser import in_wechat
 from wechat.session import openid_of
 
 logger = logging.getLogger(__name__)
-DONOR_FIELDS = ("donor_name", "anonymous", "message", "phone", "email", "wants_official_receipt",
+DONOR_FIELDS = ("donor_name", "anonymous", "show_name", "message", "phone", "email", "wants_official_receipt",
                 "official_receipt_title", "taxpayer_number")
 MOBILE_MARKERS = ("Mobile", "Android", "iPhone", "iPad", "MicroMessenger")
 
@@ -159,7 +159,7 @@ def payment_return(request, token):
     receipt = getattr(donation, "receipt", None) if donation.is_paid else None
     return render(request, "donations/return.html", {
         "donation": donation, "signed_ok": signed_ok, "receipt": receipt,
-        "display_name": selectors.donor_display_name(donation), "gift_proof": selectors.gift_proof(donation=donation),
+        "display_name": selectors.certificate_name(donation), "gift_proof": selectors.gift_proof(donation=donation),
     })
 
 
