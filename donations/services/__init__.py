@@ -8,6 +8,7 @@ from donations.services.notifications import notification_process, notification_
 from donations.services.offline import official_receipt_mark_issued, offline_donation_record
 from donations.services.orders import (
     NotificationRejected,
+    campaign_closed_message,
     donation_amount_parse,
     donation_close_stale,
     donation_create,
@@ -18,7 +19,7 @@ from donations.services.reconciliation import reconciliation_run, statement_comp
 from donations.services.refunds import refund_check, refund_request, refund_submit, refunds_in_flight_check
 
 __all__ = [
-    "NotificationRejected", "donation_amount_parse", "donation_close_stale", "donation_create",
+    "NotificationRejected", "campaign_closed_message", "donation_amount_parse", "donation_close_stale", "donation_create",
     "donation_start_payment", "donation_sync", "notification_process", "notification_refuse", "notification_store",
     "offline_donation_record", "official_receipt_mark_issued", "reconciliation_run", "refund_check", "refund_request",
     "refund_submit", "refunds_in_flight_check", "statement_compare",

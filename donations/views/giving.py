@@ -54,6 +54,10 @@ def give(request, campaign_id):
         raise Http404("募捐活动不存在")
     campaign = get_object_or_404(CampaignPage.objects.live().public(), pk=campaign_id).specific
     form = GiveForm(request.POST.copy())
+    if not campaign.is_open():  # past its end date (or not yet begun): the page says so, nothing is placed
+        form.is_valid()
+        form.add_error(None, services.campaign_closed_message(campaign))
+        return campaign.serve_give_form(request, form, status=400)
     if rate_limit_hit(scope="give", key=client_ip(request), rate=settings.DONATION_CREATE_RATE):
         form.is_valid()
         form.add_error(None, "提交过于频繁，请稍后再试。")
