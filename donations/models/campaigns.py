@@ -14,7 +14,6 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
-
 FILING_REQUIRED = "募捐方案备案编号未填写：按《慈善法》，募捐活动须先在“慈善中国”备案，填写备案编号后才能发布（草稿可以保存）。"
 # The admin buttons that ask for a campaign to go live: publish (now or scheduled), submit for moderation,
 # restart moderation, and a moderator's approval.

@@ -164,8 +164,9 @@ def test_campaign_page_shows_the_filed_plan_and_how_to_check_it(client, campaign
 
 
 def test_partner_defaults_to_the_fund_and_can_be_named(client, campaign, home):
-    from cms_pages.models import FundSettings
     from wagtail.models import Site
+
+    from cms_pages.models import FundSettings
 
     fund = FundSettings.for_site(Site.objects.get(is_default_site=True))
     fund.fund_full_name = "中国志愿服务基金会志愿城市·太原专项基金"
@@ -326,8 +327,9 @@ def test_certificate_prints_the_credit_code_from_settings_when_the_campaign_has_
 
 
 def test_fund_settings_code_wins_over_the_environment(campaign, home, settings):
-    from cms_pages.models import FundSettings
     from wagtail.models import Site
+
+    from cms_pages.models import FundSettings
 
     settings.FOUNDATION_USCC = VALID_USCC
     fund = FundSettings.for_site(Site.objects.get(is_default_site=True))
@@ -381,3 +383,11 @@ def test_check_runs_only_with_deploy():
 
     assert foundation_uscc_check in registry.registry.get_checks(include_deployment_checks=True)
     assert foundation_uscc_check not in registry.registry.get_checks(include_deployment_checks=False)
+
+
+def test_the_demo_campaign_that_ended_in_2022_shows_it_ended(demo_site, client):
+    ambulance = CampaignPage.objects.get(title__contains="壹元救护车")
+    assert ambulance.filing_number.startswith("演示-备案编号-")
+    project_html = client.get(ambulance.get_parent().url).content.decode()
+    assert "本次募捐已于 2022年12月31日 结束" in project_html and "为此项目捐款" not in project_html
+    assert 'id="give-form"' not in client.get(ambulance.url).content.decode()
