@@ -185,3 +185,12 @@ class DonorCodeForm(forms.Form):
     """我的捐赠: the six-digit code just sent; the service checks it."""
 
     code = forms.CharField(label="验证码", max_length=6, validators=[validate_no_control_chars])
+
+
+class OfficialReceiptRequestForm(forms.Form):
+    """我的捐赠: ask for the official 公益事业捐赠票据 of a paid gift after giving; the service checks the rest."""
+
+    out_trade_no = forms.CharField(max_length=32, widget=forms.HiddenInput, validators=[
+        RegexValidator(r"^[0-9A-Za-z-]+\Z", "订单号只含半角字母和数字。")])
+    official_receipt_title = TextField(label="票据抬头（个人姓名或单位名称）", max_length=100, required=False)
+    taxpayer_number = TextField(label="纳税人识别号（单位必填）", max_length=20, required=False)
