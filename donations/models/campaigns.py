@@ -36,6 +36,9 @@ class CampaignPageForm(WagtailAdminPageForm):
         data = self.data or {}
         going_live = any(data.get(name) for name in GO_LIVE_ACTIONS) or (
             data.get("action-workflow-action") and data.get("workflow-action-name") == "approve")
+        # A draft saved while in moderation is what the moderator approves (also from the dashboard).
+        in_moderation = self.instance.pk is not None and self.instance.workflow_in_progress
+        going_live = going_live or in_moderation
         if going_live and filing_number_missing(cleaned_data.get("filing_number")):
             self.add_error("filing_number", FILING_REQUIRED)
         return cleaned_data

@@ -129,6 +129,22 @@ def test_admin_refuses_to_submit_an_unfiled_campaign_for_moderation(client, proj
     assert CampaignPage.objects.get(pk=page.pk).current_workflow_state is None
 
 
+def test_a_draft_in_moderation_keeps_its_filing_number_and_the_moderator_approves_it(client, project):
+    page = draft_campaign(project, filing_number="演示-备案编号-903")
+    editor, moderator = user_in("编辑", "editor"), user_in("审核员", "moderator")
+    page.get_workflow().start(page, editor)
+    client.force_login(editor)
+    response = client.post(f"/admin/pages/{page.pk}/edit/", admin_form(page, filing_number=""))
+    assert response.status_code == 200 and FILING_REQUIRED in response.content.decode()
+    page = CampaignPage.objects.get(pk=page.pk)
+    assert page.get_latest_revision_as_object().filing_number == "演示-备案编号-903"
+    client.force_login(moderator)
+    task_state = page.current_workflow_task_state
+    response = client.post(f"/admin/pages/workflow/action/{page.pk}/approve/{task_state.pk}/", {"comment": ""})
+    assert response.status_code in (200, 302)
+    assert CampaignPage.objects.get(pk=page.pk).live
+
+
 def test_admin_publishes_with_a_filing_number(client, project):
     page = draft_campaign(project)
     client.force_login(user_in("审核员", "moderator"))
