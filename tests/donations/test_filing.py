@@ -18,6 +18,7 @@ from donations import selectors
 from donations.checks import foundation_uscc_check, uscc_valid
 from donations.models import CampaignPage, Donation
 from donations.models.campaigns import FILING_REQUIRED, FilingNumberMissing
+from ledger.services import sequence_pending
 from tests.donations.conftest import make_donation, post_alipay
 
 VALID_USCC = "91350100M000100Y43"  # the worked example of GB 32100-2015, not any real charity's code
@@ -276,7 +277,7 @@ def test_a_name_is_public_only_when_ticked_and_every_gift_counts(client, campaig
     give(client, campaign, donor_name="钱多多")
     for donation in Donation.objects.all():
         post_alipay(client, alipay_notification(donation))
-    call_command("ledger_sequencer", "--once")
+    sequence_pending()
     consented, unticked = Donation.objects.get(donor_name="王小明"), Donation.objects.get(donor_name="钱多多")
     assert consented.show_name and not unticked.show_name
     for url in (campaign.url, reverse("donations:donors")):
