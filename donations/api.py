@@ -44,6 +44,7 @@ class DonationIn(Schema):
     channel: Annotated[CleanStr, Field(max_length=20)] = "page"
     donor_name: Annotated[CleanStr, Field(max_length=50)] = ""
     anonymous: bool = False
+    show_name: bool = Field(False, description="捐赠人同意公开姓名（爱心榜显示姓氏，如“张*”）；默认不公开，显示“爱心人士”")
     message: Annotated[CleanStr, Field(max_length=200)] = ""
     phone: Annotated[CleanStr, Field(max_length=20)] = ""
     email: Annotated[CleanStr, Field(max_length=254)] = ""

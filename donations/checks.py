@@ -109,3 +109,45 @@ def wechat_official_account_check(app_configs, **kwargs):
         hint="设置公众号的 AppID 与 AppSecret（见 README「Giving inside WeChat」），或只在微信外提供微信支付。",
         id="donations.W002",
     )]
+
+
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015: no I, O, Z, S, V
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_valid(code: str) -> bool:
+    """An 18-character 统一社会信用代码 whose last character is the GB 32100-2015 check character."""
+    if len(code) != 18 or any(char not in USCC_CHARS for char in code):
+        return False
+    total = sum(USCC_CHARS.index(char) * weight for char, weight in zip(code[:17], USCC_WEIGHTS, strict=True))
+    return USCC_CHARS[(31 - total % 31) % 31] == code[17]
+
+
+def _fund_settings_uscc() -> str:
+    """The code staff set in 基金信息, if the database can be read yet (checks also run before migrate)."""
+    from django.db import DatabaseError
+
+    try:
+        from cms_pages.models import FundSettings
+
+        return "".join(FundSettings.objects.exclude(foundation_uscc="").values_list("foundation_uscc", flat=True)[:1])
+    except DatabaseError:
+        return ""
+
+
+@register(Tags.security, deploy=True)
+def foundation_uscc_check(app_configs, **kwargs):
+    """Certificates and giving pages print the charity's credit code; production must not print an empty line."""
+    code = _fund_settings_uscc() or settings.FOUNDATION_USCC
+    if not code:
+        return [Warning(
+            "未配置募捐主体（慈善组织）的统一社会信用代码：捐赠证书与募捐页面上的“统一社会信用代码”将显示为未配置",
+            hint="设置环境变量 FOUNDATION_USCC，或在后台“设置 → 基金信息”中填写“慈善组织统一社会信用代码”。",
+            id="donations.W003",
+        )]
+    if not uscc_valid(code):
+        return [Warning(
+            f"募捐主体的统一社会信用代码 {code!r} 不是有效的 18 位代码（校验位不符）",
+            hint="按登记证书核对 FOUNDATION_USCC 或“基金信息”中的代码。", id="donations.W004",
+        )]
+    return []

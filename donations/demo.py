@@ -9,7 +9,8 @@ from donations.models import CampaignPage
 
 # Values no report states: shown on the page as placeholders to be replaced in the admin, never as facts.
 PLACEHOLDER_QUALIFICATION = "【演示】请在后台填写慈善组织公开募捐资格证书的名称与编号"
-PLACEHOLDER_FILING = "【演示】请在后台填写“慈善中国”募捐方案备案编号"
+# A campaign cannot be published without a filing number; the reports give none, so the demo's are marked as demo.
+DEMO_FILING_PREFIX = "演示-备案编号-"
 FUND_WIDE_GOAL = Decimal("100000.00")
 
 
@@ -52,7 +53,8 @@ def _campaign(parent, *, slug, title, intro, goal, starts_on, ends_on, body=""):
         return []
     page = parent.add_child(instance=CampaignPage(
         title=title, slug=slug, intro=intro, body=body, goal=goal, starts_on=starts_on, ends_on=ends_on,
-        qualification=PLACEHOLDER_QUALIFICATION, filing_number=PLACEHOLDER_FILING,
+        qualification=PLACEHOLDER_QUALIFICATION, filing_number=f"{DEMO_FILING_PREFIX}{CampaignPage.objects.count() + 1:03d}",
+        receiving_method="本站在线捐赠（支付宝、微信支付），善款直接进入募捐主体的账户；演示环境使用支付沙箱，不产生真实扣款。",
     ))
     page.save_revision().publish()
     return [page]

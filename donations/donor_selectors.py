@@ -136,6 +136,7 @@ def donor_year_statement_pdf(*, identity: DonorIdentity, year: int) -> bytes | N
 
     from cms_pages.models import FundSettings
     from donations.receipts.statement import render_year_statement_pdf
+    from donations.selectors import charity_uscc
 
     statement = donor_year_statement(identity=identity, year=year) if 2000 <= year <= 9999 else None
     if statement is None:
@@ -143,7 +144,7 @@ def donor_year_statement_pdf(*, identity: DonorIdentity, year: int) -> bytes | N
     fund = FundSettings.objects.first()
     return render_year_statement_pdf(
         statement=statement, fundraiser_name=(fund.foundation_name if fund else "") or settings.WAGTAIL_SITE_NAME,
-        fundraiser_uscc=fund.foundation_uscc if fund else "", generated_at=timezone.localtime(),
+        fundraiser_uscc=charity_uscc(fund), generated_at=timezone.localtime(),
     )
 
 

@@ -1,7 +1,6 @@
 """Campaigns as subjects of the law's disclosure duties (see duties.rules); registered in DonationsConfig.ready.
 
-``is_emergency`` (应急募捐) and a campaign's own partner field are read with getattr: a campaign
-without them is not an emergency appeal, and its partner is the fund (as every giving page says).
+A campaign's partner is its own ``partner_name`` or, left blank, the fund (as every giving page says).
 """
 
 from django.utils import timezone
@@ -13,14 +12,13 @@ __all__ = ["campaign_duties", "campaign_has_partner", "campaign_is_emergency", "
 
 
 def campaign_is_emergency(campaign) -> bool:
-    return bool(getattr(campaign, "is_emergency", False))
+    return bool(campaign.is_emergency)
 
 
 def campaign_has_partner(campaign, fund=None) -> bool:
-    """A campaign run with a partner: its own partner field when the model has one, else the fund's name."""
-    for field in ("partner_name", "partner"):
-        if hasattr(type(campaign), field) or field in campaign.__dict__:
-            return bool(str(getattr(campaign, field) or "").strip())
+    """A campaign run with a partner: its own partner, else the fund named in 基金信息."""
+    if campaign.partner_name.strip():
+        return True
     if fund is None:
         from cms_pages.models import FundSettings
 

@@ -81,9 +81,11 @@ class GiveForm(forms.Form):
                          error_messages={"invalid_choice": "请选择页面上列出的一种支付方式。",
                                          "required": "请选择支付方式。"})
     donor_name = TextField(label="姓名", max_length=50, required=False,
-                           help_text="写在捐赠证书上。勾选“匿名捐赠”可不填，爱心榜也不显示姓名。",
+                           help_text="写在捐赠证书上，不会公开，除非您勾选下面的“公开我的姓名”。勾选“匿名捐赠”可不填。",
                            widget=forms.TextInput(attrs={"autocomplete": "name", "required": True}))
-    anonymous = CheckboxField(label="匿名捐赠（爱心榜不显示姓名）")
+    anonymous = CheckboxField(label="匿名捐赠（不填姓名，证书上写“爱心人士”）")
+    show_name = CheckboxField(label="公开我的姓名", help_text=(
+        "勾选后，爱心榜和证书验证页显示您的姓氏（如“张*”）；不勾选则显示“爱心人士”。无论是否公开，捐款都计入已筹金额。"))
     message = TextField(label="留言（选填，将公开显示）", max_length=200, required=False,
                         widget=forms.Textarea(attrs={"rows": 2}))
     phone = TextField(label="手机号（选填）", max_length=20, required=False, help_text=CONTACT_HELP,
@@ -183,3 +185,12 @@ class DonorCodeForm(forms.Form):
     """我的捐赠: the six-digit code just sent; the service checks it."""
 
     code = forms.CharField(label="验证码", max_length=6, validators=[validate_no_control_chars])
+
+
+class OfficialReceiptRequestForm(forms.Form):
+    """我的捐赠: ask for the official 公益事业捐赠票据 of a paid gift after giving; the service checks the rest."""
+
+    out_trade_no = forms.CharField(max_length=32, widget=forms.HiddenInput, validators=[
+        RegexValidator(r"^[0-9A-Za-z-]+\Z", "订单号只含半角字母和数字。")])
+    official_receipt_title = TextField(label="票据抬头（个人姓名或单位名称）", max_length=100, required=False)
+    taxpayer_number = TextField(label="纳税人识别号（单位必填）", max_length=20, required=False)

@@ -22,8 +22,31 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * max(1, len(name) - 1)
 
 
+PUBLIC_NAME_DEFAULT = "爱心人士"
+
+
 def donor_display_name(donation: Donation) -> str:
+    """The name public pages show: the masked name only when the donor ticked 公开我的姓名 (Charity Law Art 82)."""
+    if donation.anonymous:
+        return "匿名爱心人士"
+    if not donation.show_name:
+        return PUBLIC_NAME_DEFAULT
+    return mask_name(donation.donor_name)
+
+
+def certificate_name(donation: Donation) -> str:
+    """Whom the certificate and the donor's own pages address: the name the donor gave, unmasked."""
+    return (donation.donor_name or "").strip() or PUBLIC_NAME_DEFAULT
+
+
+def lookup_name(donation: Donation) -> str:
+    """The lookup page (order number + phone's last four): the donor's own gift, the name still masked."""
     return "匿名爱心人士" if donation.anonymous else mask_name(donation.donor_name)
+
+
+def charity_uscc(fund=None) -> str:
+    """The fundraising charity's unified social credit code: the fund's settings, else FOUNDATION_USCC."""
+    return (fund.foundation_uscc if fund else "") or settings.FOUNDATION_USCC
 
 
 def campaign_for_project(project) -> CampaignPage | None:
@@ -33,6 +56,14 @@ def campaign_for_project(project) -> CampaignPage | None:
     return (
         CampaignPage.objects.child_of(project).live().public().order_by("-first_published_at").first()
     )
+
+
+def campaign_state(campaign: CampaignPage, today=None) -> str:
+    """"open", "ended" (past its end date) or "upcoming" (before its start date)."""
+    today = today or timezone.localdate()
+    if campaign.has_ended(today):
+        return "ended"
+    return "upcoming" if campaign.starts_on > today else "open"
 
 
 def campaign_totals(*, campaign: CampaignPage) -> dict:
@@ -55,7 +86,7 @@ def campaign_totals(*, campaign: CampaignPage) -> dict:
     return {
         "raised": raised, "donated": donated, "refunded": refunded, "donors": donors, "goal": campaign.goal,
         "progress_percent": progress, "days_left": max(days_left, 0) if days_left is not None else None,
-        "is_open": campaign.is_open(today),
+        "is_open": campaign.is_open(today), "state": campaign_state(campaign, today),
     }
 
 
@@ -70,10 +101,10 @@ def fundraiser_info(*, campaign: CampaignPage, request=None) -> dict:
     fund = FundSettings.for_request(request) if request is not None else FundSettings.objects.first()
     return {
         "name": campaign.fundraiser_name or (fund.foundation_name if fund else ""),
-        "uscc": campaign.fundraiser_uscc or (fund.foundation_uscc if fund else ""),
+        "uscc": campaign.fundraiser_uscc or charity_uscc(fund),
         "qualification": campaign.qualification,
         "filing_number": campaign.filing_number,
-        "partner": (fund.fund_full_name or fund.fund_name) if fund else "",
+        "partner": campaign.partner_name or ((fund.fund_full_name or fund.fund_name) if fund else ""),
         "contact": ("；".join(part for part in (fund.office, fund.contact) if part)) if fund else "",
     }
 
@@ -225,7 +256,7 @@ def receipt_pdf(*, receipt: Receipt) -> bytes:
     donation = receipt.donation
     fundraiser = fundraiser_info(campaign=donation.campaign)
     return render_certificate_pdf(
-        receipt_number=receipt.number, donor_display_name=donor_display_name(donation), amount=donation.amount,
+        receipt_number=receipt.number, donor_display_name=certificate_name(donation), amount=donation.amount,
         paid_at=donation.paid_at, campaign_title=donation.campaign.title,
         fundraiser_name=fundraiser["name"], fundraiser_uscc=fundraiser["uscc"],
         verify_url=settings.SITE_BASE_URL.rstrip("/") + reverse("donations:receipt_verify", args=[receipt.number]),

@@ -19,6 +19,7 @@ public = [
     path("donations/mine/verify/", views.donor_verify, name="donor_verify"),
     path("donations/mine/wechat/", views.donor_wechat, name="donor_wechat"),
     path("donations/mine/sign-out/", views.donor_sign_out, name="donor_sign_out"),
+    path("donations/mine/official-receipt/", views.official_receipt_request, name="donor_official_receipt"),
     path("donations/mine/statement/<int:year>.pdf", views.donor_statement, name="donor_statement"),
     path("donations/donors/", views.donor_list, name="donors"),
     path("receipts/verify/<str:number>/", views.receipt_verify, name="receipt_verify"),

@@ -31,7 +31,7 @@ class OfflineTransferView(ServiceCreateView):
     def call_service(self, data):
         return services.offline_donation_record(
             campaign=data["campaign"].specific, amount=data["amount"], donor_name=data["donor_name"],
-            anonymous=data["anonymous"], message=data["message"], phone=data["phone"], email=data["email"],
+            anonymous=data["anonymous"], show_name=data["show_name"], message=data["message"], phone=data["phone"], email=data["email"],
             received_at=data["received_at"], bank_reference=data["bank_reference"], voucher=data["voucher"],
             recorded_by=self.request.user, wants_official_receipt=data["wants_official_receipt"],
             official_receipt_title=data["official_receipt_title"], taxpayer_number=data["taxpayer_number"],
@@ -79,14 +79,14 @@ class DonationViewSet(AppendOnlyViewSet):
         PageChooserPanel("campaign", page_type="donations.CampaignPage"),
         FieldRowPanel([FieldPanel("amount"), FieldPanel("received_at"), FieldPanel("bank_reference")]),
         FieldPanel("voucher"),
-        MultiFieldPanel([FieldPanel("donor_name"), FieldPanel("anonymous"), FieldPanel("message"),
+        MultiFieldPanel([FieldPanel("donor_name"), FieldPanel("anonymous"), FieldPanel("show_name"), FieldPanel("message"),
                          FieldPanel("phone"), FieldPanel("email")], heading="捐赠人"),
         MultiFieldPanel([FieldPanel("wants_official_receipt"), FieldPanel("official_receipt_title"),
                          FieldPanel("taxpayer_number")], heading="公益事业捐赠票据"),
     ], base_form_class=OfflineTransferForm)
     inspect_view_fields = [
         "out_trade_no", "campaign", "gateway", "channel", "amount", "refunded_amount", "status", "gateway_trade_no",
-        "donor_name", "anonymous", "message", "phone", "email", "wants_official_receipt", "official_receipt_title",
+        "donor_name", "anonymous", "show_name", "message", "phone", "email", "wants_official_receipt", "official_receipt_title",
         "taxpayer_number", "official_receipt_issued_at", "voucher", "created_at", "paid_at", "closed_at", "is_demo",
     ]
 

@@ -176,7 +176,7 @@ def test_control_characters_in_a_path_are_a_plain_400(client, demo_site, path):
 # --- the giving form, the donor lookup -----------------------------------------------------------------
 
 GIVE_FIELDS = ["amount", "preset", "method", "donor_name", "message", "phone", "email", "official_receipt_title",
-               "taxpayer_number", "wants_official_receipt", "anonymous"]
+               "taxpayer_number", "wants_official_receipt", "anonymous", "show_name"]
 # Where any of the table's values is wrong for the field; elsewhere a plain text may be a legitimate answer.
 STRICT = {"amount", "phone", "method", "email"}
 
@@ -255,7 +255,7 @@ def test_bad_campaign_ids_in_paths_are_4xx(client, demo_site, value):
 # --- the donations API --------------------------------------------------------------------------------
 
 API_FIELDS = ["campaign_id", "amount", "gateway", "channel", "donor_name", "message", "phone", "email",
-              "official_receipt_title", "taxpayer_number", "anonymous", "wants_official_receipt"]
+              "official_receipt_title", "taxpayer_number", "anonymous", "show_name", "wants_official_receipt"]
 API_FREE = {"donor_name", "message", "official_receipt_title", "taxpayer_number"}
 API_VALUES = {**BAD, "surrogate": "\ud800", "number-30-digits": 10**30, "number-2**63": 2**63, "list": [1, 2],
               "object": {"a": 1}, "null": None, "float-exp": 1e300}
@@ -282,7 +282,7 @@ def test_donations_api_fields_never_answer_500(client, campaign, name):
             assert not any(0xD800 <= ord(c) <= 0xDFFF or c in "\x00\x01" for c in value)
             continue
         assert counts() == before, f"{name}={label!r} answered {code} but changed the database"
-        if (label in CONTROL or label == "surrogate") and name != "campaign_id" and not name.startswith(("anon", "wants")):
+        if (label in CONTROL or label == "surrogate") and name != "campaign_id" and not name.startswith(("anon", "show", "wants")):
             assert code == 422 and "控制字符" in json.dumps(response.json(), ensure_ascii=False), (label, code)
     check(results, allowed={201, 400, 422} if name in API_FREE | {"email", "phone"} else {400, 404, 422})
 

@@ -56,7 +56,7 @@ class Donation(FrozenFieldsModel):
 
     # What the gift is, as the donor and the ledger know it; its state moves, these never do.
     frozen_fields = ("campaign", "out_trade_no", "gateway", "channel", "amount", "donor_name", "anonymous", "message",
-                     "payer_openid")
+                     "payer_openid", "show_name")
 
     # Money records, not content: keep them out of Wagtail's reference index (a query and a task per save).
     wagtail_reference_index_ignore = True
@@ -75,6 +75,8 @@ class Donation(FrozenFieldsModel):
     gateway_trade_no = models.CharField("支付平台交易号", max_length=64, null=True, blank=True, unique=True)
     donor_name = models.CharField("捐赠人", max_length=50, blank=True)
     anonymous = models.BooleanField("匿名", default=False)
+    # Charity Law Art 82: a donor's name is published only with consent; unticked, the public reads 爱心人士.
+    show_name = models.BooleanField("同意公开姓名", default=False)
     message = models.CharField("留言", max_length=200, blank=True)
     # Private contact details: shown to staff only, never on public pages or APIs.
     phone = models.CharField("手机号", max_length=20, blank=True)

@@ -33,7 +33,7 @@ class ReceiptStripe(models.Model):
     last_serial = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = "收据编号计数器"
+        verbose_name = "证书编号计数器"
         default_permissions = ()
         constraints = [
             models.UniqueConstraint(fields=["year", "stripe"], name="receipt_stripe_unique"),
@@ -58,7 +58,7 @@ class Receipt(FrozenFieldsModel):
     # 0 for receipts numbered before stripes existed (YYYY-NNNNNN); 1–8 after (YYYY-S-NNNNNN).
     stripe = models.PositiveSmallIntegerField(default=0)
     serial = models.PositiveIntegerField()
-    number = models.CharField("收据编号", max_length=20, unique=True)
+    number = models.CharField("证书编号", max_length=20, unique=True)
     token = models.CharField(max_length=64, unique=True)
     issued_at = models.DateTimeField("开具时间")
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)

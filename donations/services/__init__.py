@@ -10,9 +10,10 @@ from donations.services.duties import (
     partner_evaluation_draft,
 )
 from donations.services.notifications import notification_process, notification_refuse, notification_store
-from donations.services.offline import official_receipt_mark_issued, offline_donation_record
+from donations.services.offline import official_receipt_mark_issued, official_receipt_request, offline_donation_record
 from donations.services.orders import (
     NotificationRejected,
+    campaign_closed_message,
     donation_amount_parse,
     donation_close_stale,
     donation_create,
@@ -24,8 +25,9 @@ from donations.services.refunds import refund_check, refund_request, refund_subm
 
 __all__ = [
     "campaign_account_draft", "emergency_receipts_draft", "partner_evaluation_draft",
-    "NotificationRejected", "donation_amount_parse", "donation_close_stale", "donation_create",
+    "NotificationRejected", "campaign_closed_message", "donation_amount_parse", "donation_close_stale",
+    "donation_create",
     "donation_start_payment", "donation_sync", "notification_process", "notification_refuse", "notification_store",
-    "offline_donation_record", "official_receipt_mark_issued", "reconciliation_run", "refund_check", "refund_request",
+    "offline_donation_record", "official_receipt_mark_issued", "official_receipt_request", "reconciliation_run", "refund_check", "refund_request",
     "refund_submit", "refunds_in_flight_check", "statement_compare",
 ]

@@ -81,7 +81,21 @@ def _new_out_trade_no() -> str:
     return timezone.localtime().strftime("%Y%m%d") + secrets.token_hex(6).upper()
 
 
-def _clean_donor(*, donor_name, anonymous, message, phone, email, wants_official_receipt, official_receipt_title,
+def campaign_closed_message(campaign) -> str:
+    """Why a campaign takes no gift now, in the words its page uses."""
+    if campaign.live and campaign.has_ended():
+        return f"本次募捐已于 {date_cn(campaign.ends_on)} 结束，不再接受捐赠。"
+    if campaign.live and campaign.starts_on > timezone.localdate():
+        return f"本次募捐将于 {date_cn(campaign.starts_on)} 开始，现在还不能捐赠。"
+    return "该募捐活动当前不在募捐期内。"
+
+
+def date_cn(day) -> str:
+    """2022-06-30 → 2022年6月30日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _clean_donor(*, donor_name, anonymous, message, show_name=False, phone, email, wants_official_receipt, official_receipt_title,
                  taxpayer_number):
     errors = {}
     donor_name, message = (donor_name or "").strip(), (message or "").strip()
@@ -114,13 +128,16 @@ def _clean_donor(*, donor_name, anonymous, message, phone, email, wants_official
         raise ValidationError(errors)
     return dict(
         donor_name=donor_name, anonymous=bool(anonymous), message=message, phone=phone, email=email,
+        # Consent to show the name means nothing without a name, or for a gift marked anonymous.
+        show_name=bool(show_name) and bool(donor_name) and not anonymous,
         wants_official_receipt=bool(wants_official_receipt),
         official_receipt_title=official_receipt_title if wants_official_receipt else "",
         taxpayer_number=taxpayer_number.upper() if wants_official_receipt else "",
     )
 
 
-def donation_create(*, campaign, amount, gateway: str, channel: str, donor_name="", anonymous=False, message="",
+def donation_create(*, campaign, amount, gateway: str, channel: str, donor_name="", anonymous=False, show_name=False,
+                    message="",
                     phone="", email="", wants_official_receipt=False, official_receipt_title="",
                     taxpayer_number="", payer_openid="") -> Donation:
     """A new order in state created; validates everything and saves nothing when anything is wrong.
@@ -136,7 +153,7 @@ def donation_create(*, campaign, amount, gateway: str, channel: str, donor_name=
         raise ValidationError({"payer_openid": "微信内支付需要先完成微信授权。" if payer_openid == ""
                                else "只有微信内支付记录付款人 openid。"})
     if not campaign.live or not campaign.is_open():
-        raise ValidationError("该募捐活动当前不在募捐期内。")
+        raise ValidationError(campaign_closed_message(campaign))
     errors = {}
     try:
         amount = donation_amount_parse(raw=amount)
@@ -144,8 +161,8 @@ def donation_create(*, campaign, amount, gateway: str, channel: str, donor_name=
         errors["amount"] = exc.error_list
     try:
         donor = _clean_donor(
-            donor_name=donor_name, anonymous=anonymous, message=message, phone=phone, email=email,
-            wants_official_receipt=wants_official_receipt, official_receipt_title=official_receipt_title,
+            donor_name=donor_name, anonymous=anonymous, show_name=show_name, message=message, phone=phone,
+            email=email, wants_official_receipt=wants_official_receipt, official_receipt_title=official_receipt_title,
             taxpayer_number=taxpayer_number,
         )
     except ValidationError as exc:

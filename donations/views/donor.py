@@ -14,7 +14,7 @@ from donations.donor_session import (
     donor_session_end,
     donor_session_start,
 )
-from donations.forms import DonorCodeForm, DonorSignInForm
+from donations.forms import DonorCodeForm, DonorSignInForm, OfficialReceiptRequestForm
 from donations.models import DonorIdentityKind
 from donations.ratelimit import client_ip
 from donations.services.donors import (
@@ -123,6 +123,35 @@ def mine(request):
     context = donor_selectors.donor_page(identity=identity)
     context["identity"] = donor_selectors.identity_masked(identity)
     return _private(render(request, "donations/donor/mine.html", context))
+
+
+@require_POST
+def official_receipt_request(request):
+    """我的捐赠: the signed-in donor asks for the official receipt of one of their own paid gifts."""
+    from donations import services
+
+    identity = donor_of(request)
+    if identity is None:
+        return _private(HttpResponse("请先登录我的捐赠。", status=403, content_type="text/plain; charset=utf-8"))
+    form = OfficialReceiptRequestForm(request.POST)
+    donation = None
+    if form.is_valid():
+        donation = donor_selectors.donor_gifts(identity=identity).filter(
+            out_trade_no=form.cleaned_data["out_trade_no"]).first()
+        if donation is None:
+            form.add_error(None, "没有找到您的这笔捐赠。")
+    if donation is not None:
+        try:
+            services.official_receipt_request(donation=donation, title=form.cleaned_data["official_receipt_title"],
+                                              taxpayer_number=form.cleaned_data["taxpayer_number"])
+            return redirect(reverse("donations:mine") + f"#gift-{donation.out_trade_no}")
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+    form.is_valid()  # errors exist even when the hidden order number itself was malformed
+    context = donor_selectors.donor_page(identity=identity)
+    context.update(identity=donor_selectors.identity_masked(identity), receipt_form=form,
+                   receipt_form_for=form.data.get("out_trade_no", ""))
+    return _private(render(request, "donations/donor/mine.html", context, status=400))
 
 
 @require_GET

@@ -23,7 +23,7 @@ from wechat.browser import in_wechat
 from wechat.session import openid_of
 
 logger = logging.getLogger(__name__)
-DONOR_FIELDS = ("donor_name", "anonymous", "message", "phone", "email", "wants_official_receipt",
+DONOR_FIELDS = ("donor_name", "anonymous", "show_name", "message", "phone", "email", "wants_official_receipt",
                 "official_receipt_title", "taxpayer_number")
 MOBILE_MARKERS = ("Mobile", "Android", "iPhone", "iPad", "MicroMessenger")
 
@@ -54,6 +54,10 @@ def give(request, campaign_id):
         raise Http404("募捐活动不存在")
     campaign = get_object_or_404(CampaignPage.objects.live().public(), pk=campaign_id).specific
     form = GiveForm(request.POST.copy())
+    if not campaign.is_open():  # past its end date (or not yet begun): the page says so, nothing is placed
+        form.is_valid()
+        form.add_error(None, services.campaign_closed_message(campaign))
+        return campaign.serve_give_form(request, form, status=400)
     if rate_limit_hit(scope="give", key=client_ip(request), rate=settings.DONATION_CREATE_RATE):
         form.is_valid()
         form.add_error(None, "提交过于频繁，请稍后再试。")
@@ -159,7 +163,7 @@ def payment_return(request, token):
     receipt = getattr(donation, "receipt", None) if donation.is_paid else None
     return render(request, "donations/return.html", {
         "donation": donation, "signed_ok": signed_ok, "receipt": receipt,
-        "display_name": selectors.donor_display_name(donation), "gift_proof": selectors.gift_proof(donation=donation),
+        "display_name": selectors.certificate_name(donation), "gift_proof": selectors.gift_proof(donation=donation),
     })
 
 

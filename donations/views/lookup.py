@@ -29,7 +29,7 @@ def lookup(request):
             context["error"] = "未找到匹配的捐赠，请核对订单号与手机号后四位。"
             return render(request, "donations/lookup.html", context, status=404)
         context.update(donation=donation, receipt=getattr(donation, "receipt", None) if donation.is_paid else None,
-                       display_name=selectors.donor_display_name(donation),
+                       display_name=selectors.lookup_name(donation),
                        gift_proof=selectors.gift_proof(donation=donation))
     return render(request, "donations/lookup.html", context)
 

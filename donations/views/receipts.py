@@ -13,7 +13,7 @@ def receipt_download(request, token):
     if receipt is None:
         raise Http404("证书不存在")
     response = HttpResponse(selectors.receipt_pdf(receipt=receipt), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="receipt-{receipt.number}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="certificate-{receipt.number}.pdf"'
     response["X-Robots-Tag"] = "noindex"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -26,5 +26,6 @@ def receipt_verify(request, number):
     gift_proof = selectors.gift_proof(donation=receipt.donation) if receipt else None
     gift_flow = selectors.receipt_gift_flow(receipt=receipt) if receipt else None
     return render(request, "donations/receipt_verify.html",
-                  {"facts": facts, "number": number, "gift_proof": gift_proof, "gift_flow": gift_flow},
+                  {"facts": facts, "number": number, "gift_proof": gift_proof, "gift_flow": gift_flow,
+                   "receipt_campaign": receipt.donation.campaign if receipt else None},
                   status=200 if facts else 404)

@@ -271,6 +271,9 @@ DONATION_LOOKUP_ORDER_RATE = env_str("DONATION_LOOKUP_ORDER_RATE", "10/d")
 # 我的捐赠: one-time sign-in codes, limited per phone/e-mail address and per client address.
 DONOR_CODE_RATE = env_str("DONOR_CODE_RATE", "5/h")
 DONOR_CODE_IP_RATE = env_str("DONOR_CODE_IP_RATE", "20/h")
+# The fundraising charity's 统一社会信用代码, printed on certificates and giving pages when 基金信息 (FundSettings)
+# leaves it empty; `check --deploy` warns when neither gives a well-formed one (donations.W003, W004).
+FOUNDATION_USCC = env_str("FOUNDATION_USCC", "")
 # Text messages (donations/sms): aliyun, console (development only) or none (sign in by e-mail or WeChat).
 SMS_BACKEND = env_str("SMS_BACKEND", "none")
 ALIYUN_SMS_ACCESS_KEY_ID = env_str("ALIYUN_SMS_ACCESS_KEY_ID", "")

@@ -82,6 +82,7 @@ VARIABLES = {
     "DONATION_LOOKUP_ORDER_RATE": ("rate", "10/d", "donor lookups of one order number, from any client"),
     "DONOR_CODE_RATE": ("rate", "5/h", "我的捐赠 sign-in codes sent to one phone number or e-mail address"),
     "DONOR_CODE_IP_RATE": ("rate", "20/h", "我的捐赠 sign-in codes one client may ask for"),
+    "FOUNDATION_USCC": ("str", "", "the fundraising charity's 统一社会信用代码 on certificates and giving pages, unless set in 基金信息"),
     "SMS_BACKEND": ("str", "console (dev, test), none (production)", "text messages: aliyun, console (development only: codes in the log) or none"),
     "ALIYUN_SMS_ACCESS_KEY_ID": ("str", "", "Aliyun SMS AccessKey id (a RAM user allowed dysmsapi:SendSms)"),
     "ALIYUN_SMS_ACCESS_KEY_SECRET": ("str", "", "Aliyun SMS AccessKey secret"),

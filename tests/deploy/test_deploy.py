@@ -35,6 +35,7 @@ def production_env(tmp_path, **extra):
         STATIC_ROOT=str(tmp_path / "static"),
         MEDIA_ROOT=str(tmp_path / "media"),
         SITE_BASE_URL="https://example.org",
+        FOUNDATION_USCC="91350100M000100Y43",  # GB 32100-2015's worked example
     )
     env.update(extra)
     return env
@@ -61,6 +62,13 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING", check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_deploy_check_warns_without_the_charitys_credit_code(tmp_path):
+    env = production_env(tmp_path)
+    del env["FOUNDATION_USCC"]
+    result = manage(env, "check", "--deploy", check=False)
+    assert "donations.W003" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):

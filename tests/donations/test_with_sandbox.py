@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_alipay_page_pay_end_to_end_gives_receipt_pdf_and_email(sandbox, campaign):
-    donation = make_donation(campaign, email="donor@example.com", phone="13900005678")
+    donation = make_donation(campaign, email="donor@example.com", phone="13900005678", show_name=True)
     start = services.donation_start_payment(donation=donation)
     after = cashier_pay(start.redirect_url)
     assert after.status_code == 200 and "感谢您的捐赠" in after.text  # back on our return page
