@@ -31,10 +31,10 @@ def make_project(project_index, disclosure_index):
 
 @pytest.fixture
 def make_campaign():
-    def factory(parent, *, starts_on, ends_on=None, title="助老募捐"):
+    def factory(parent, *, starts_on, ends_on=None, title="助老募捐", **fields):
         page = parent.add_child(instance=CampaignPage(
             title=title, intro="为助老募捐", goal=Decimal("10000.00"), starts_on=starts_on, ends_on=ends_on,
-            fundraiser_name="中国志愿服务基金会", filing_number="TEST-FILING-1",
+            fundraiser_name="中国志愿服务基金会", filing_number="TEST-FILING-1", **fields,
         ))
         page.save_revision().publish()
         return page

@@ -6,9 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from wagtail.models import Site
 
 from cms_pages.duty_services import project_account_draft
-from cms_pages.models import DisclosureKind, DutyDisclosurePage, ProjectStatus, ProjectStoryPage
+from cms_pages.models import DisclosureKind, DutyDisclosurePage, FundSettings, ProjectStatus, ProjectStoryPage
+from donations.duty_selectors import campaign_duties
 from donations.services import campaign_account_draft, emergency_receipts_draft, partner_evaluation_draft
 from donations.services.duties import emergency_windows
 from duties.registry import duty_board
@@ -119,6 +121,25 @@ def test_emergency_receipts_are_summed_by_five_day_window_from_the_ledger(make_p
     # The next disclosure starts the day after the published one ended.
     follow = emergency_receipts_draft(campaign, end=today + timedelta(days=5), user=staff)
     assert follow.period_start == today + timedelta(days=1)
+
+
+def test_the_campaigns_emergency_flag_sets_the_five_day_receipts_clock(make_project, make_campaign, today):
+    project = make_project(title="应急项目")
+    dates = {"starts_on": today - timedelta(days=6), "ends_on": today + timedelta(days=30)}
+    flood = make_campaign(project, title="抗洪应急募捐", is_emergency=True, **dates)
+    ordinary = make_campaign(project, title="日常募捐", slug="ordinary", **dates)
+    assert DutyKind.EMERGENCY_RECEIPTS in {d.kind for d in campaign_duties(flood, today=today)}
+    assert DutyKind.EMERGENCY_RECEIPTS not in {d.kind for d in campaign_duties(ordinary, today=today)}
+
+
+def test_a_blank_partner_means_the_fund_so_an_ended_campaign_owes_the_partner_evaluation(
+        make_project, make_campaign, today):
+    ended = {"starts_on": today - timedelta(days=60), "ends_on": today - timedelta(days=1)}
+    by_fund = make_campaign(make_project(), **ended)
+    assert by_fund.partner_name == ""
+    assert DutyKind.PARTNER_EVALUATION not in {d.kind for d in campaign_duties(by_fund, today=today)}  # no fund named
+    FundSettings.objects.create(site=Site.objects.get(is_default_site=True), fund_full_name="志愿城市·太原专项基金")
+    assert DutyKind.PARTNER_EVALUATION in {d.kind for d in campaign_duties(by_fund, today=today)}
 
 
 def test_partner_evaluation_draft_is_a_moderated_draft(make_project, make_campaign, today, staff):
