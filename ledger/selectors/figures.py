@@ -3,8 +3,8 @@
 import re
 from datetime import date, timedelta
 
-from ledger.projects import category_lookup
 from ledger.models import EntrySource, LedgerEntry
+from ledger.projects import category_lookup
 from ledger.selectors.totals import ZERO, as_at, flow_by_category, flow_by_project, fund_totals, income_by_channel
 
 FIGURE_LABELS = {
