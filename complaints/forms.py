@@ -14,7 +14,8 @@ PHONE_RE = re.compile(r"[0-9+\- ]{5,20}")
 class ComplaintForm(forms.Form):
     """What a person sends about a campaign or project; contact details are optional."""
 
-    page = forms.CharField(widget=forms.HiddenInput, max_length=20)
+    page = forms.CharField(widget=forms.HiddenInput, max_length=20,
+                           error_messages={"required": "页面编号无效。", "max_length": "页面编号无效。"})
     kind = forms.ChoiceField(label="类型", choices=ComplaintKind.choices, initial=ComplaintKind.REPORT,
                              widget=forms.RadioSelect, error_messages={"invalid_choice": "请选择“举报”或“意见建议”。",
                                                                        "required": "请选择“举报”或“意见建议”。"})
