@@ -7,6 +7,3 @@ class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = "举报与意见"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from complaints import checks  # noqa: F401 - registers the system checks

@@ -18,7 +18,7 @@ def _address(request) -> str:
 @require_POST
 def complaint_submit(request):
     """POST /complaints/: store the complaint and show its reference, or say what to fix (400), or 429."""
-    form = ComplaintForm(request.POST)
+    form = ComplaintForm(request.POST, auto_id="complaint_%s")
     page = None
     if form.is_valid():
         page = selectors.complaint_page(form.cleaned_data["page"])

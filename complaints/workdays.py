@@ -3,8 +3,8 @@
 The table is the State Council General Office's yearly notices on holiday arrangements
 (国务院办公厅关于 2025 年 / 2026 年部分节假日安排的通知, 国办发明电〔2024〕12 号 and the notice
 of 4 November 2025). It covers 2025 and 2026 only. Outside those years only weekends are
-skipped (``covered`` says so, and a system check warns once the current year is past the table);
-add the next year's notice here when it is published, usually in November.
+skipped (``covered`` says so, and the admin dashboard's complaint panel warns from a fortnight
+before the table ends); add the next year's notice here when it is published, usually in November.
 """
 
 from datetime import date, timedelta
@@ -63,3 +63,12 @@ def working_days_after(start: date, count: int) -> date:
         if is_working_day(day):
             remaining -= 1
     return day
+
+
+def table_notice(today: date) -> str:
+    """A warning for the office when due days (up to a fortnight ahead) reach past the table, else ""."""
+    horizon = today + timedelta(days=14)
+    if covered(today) and covered(horizon):
+        return ""
+    return (f"节假日表只覆盖 {COVERED_YEARS[0]}—{COVERED_YEARS[-1]} 年：{horizon.year} 年的答复期限只跳过周末，"
+            "未计法定节假日。请在 complaints/workdays.py 中补上国务院办公厅公布的该年节假日安排。")

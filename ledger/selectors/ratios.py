@@ -89,9 +89,9 @@ def year_ratios(*, year: int, published_keys=(), log_size: int | None = None) ->
     if not spending_reason:
         spending = fund_totals(start=date(year, 1, 1), end=date(year, 12, 31), log_size=log_size)["disbursed"]
 
-    reason = spending_reason or (
-        "" if year - 1 in recorded else f"账本中没有 {year - 1} 年的记录，上年收入无从得知。"
-    )
+    # Every reason a ratio cannot be computed is given, not only the first.
+    income_reason = "" if year - 1 in recorded else f"账本中没有 {year - 1} 年的记录，上年收入无从得知。"
+    reason = "".join([spending_reason, income_reason])
     prior_income = _income(year - 1, log_size) if not reason else None
     results = [_result(
         "spending_to_prior_income", "慈善活动支出占上年总收入", numerator=spending, denominator=prior_income,
@@ -99,9 +99,8 @@ def year_ratios(*, year: int, published_keys=(), log_size: int | None = None) ->
     )]
 
     missing = [str(y) for y in prior if y not in recorded]
-    reason = spending_reason or (
-        f"账本中没有 {'、'.join(missing)} 年的记录，前三年平均收入无从得知。" if missing else ""
-    )
+    average_reason = f"账本中没有 {'、'.join(missing)} 年的记录，前三年平均收入无从得知。" if missing else ""
+    reason = "".join([spending_reason, average_reason])
     average = None
     if not reason:
         average = (sum((_income(y, log_size) for y in prior), Decimal("0")) / 3).quantize(PERCENT, rounding=ROUND_HALF_UP)

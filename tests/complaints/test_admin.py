@@ -84,3 +84,10 @@ def test_overdue_complaints_are_on_the_dashboard(client, moderator, complaint, t
     time_machine.move_to(datetime(2026, 3, 9, 9, 0, tzinfo=BEIJING))
     html = client.get("/admin/").content.decode()
     assert "已逾期未答复" not in html and complaint.reference in html
+
+
+def test_the_dashboard_warns_when_due_days_reach_past_the_holiday_table(client, moderator, time_machine):
+    time_machine.move_to(datetime(2026, 6, 1, 9, 0, tzinfo=BEIJING))
+    assert "节假日表只覆盖" not in client.get("/admin/").content.decode()
+    time_machine.move_to(datetime(2026, 12, 20, 9, 0, tzinfo=BEIJING))
+    assert "节假日表只覆盖 2025—2026 年" in client.get("/admin/").content.decode()

@@ -94,3 +94,9 @@ def test_counts_per_page(received, campaign):
     complaint_submit(page=campaign, kind="opinion", content="建议公开更多票据。")
     assert complaint_counts(page_id=campaign.pk)["received"] == 1
     assert complaint_counts()["received"] == 2
+
+
+def test_the_office_is_warned_a_fortnight_before_the_table_ends():
+    assert workdays.table_notice(date(2026, 12, 17)) == ""
+    assert "2027 年的答复期限只跳过周末" in workdays.table_notice(date(2026, 12, 18))
+    assert "2027" in workdays.table_notice(date(2027, 3, 1))

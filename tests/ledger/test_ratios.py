@@ -68,6 +68,15 @@ def test_spending_published_only_over_several_years_is_not_computable(three_year
     result = ratios(2021, published_keys=["raised", "project-spending-2020-2021"])
     assert not result["spending_to_prior_income"]["computable"]
     assert "2020—2021" in result["spending_to_prior_income"]["reason"]
+    # A published range that does not span the year leaves it computable.
+    assert ratios(2021, published_keys=["project-spending-2021-2021"])["spending_to_prior_income"]["computable"]
+
+
+def test_every_reason_is_given(post):
+    post(EntryKind.GRANT_APPROVAL, "500.00", occurred_on=date(2021, 1, 1))
+    post(EntryKind.DISBURSEMENT, "500.00", occurred_on=date(2021, 6, 1))
+    reason = ratios(2021, published_keys=["project-spending-2020-2021"])["spending_to_prior_income"]["reason"]
+    assert "2020—2021" in reason and "账本中没有 2020 年的记录" in reason
 
 
 def test_zero_previous_income_is_not_computable(post):
