@@ -90,4 +90,5 @@ def test_the_dashboard_warns_when_due_days_reach_past_the_holiday_table(client, 
     time_machine.move_to(datetime(2026, 6, 1, 9, 0, tzinfo=BEIJING))
     assert "节假日表只覆盖" not in client.get("/admin/").content.decode()
     time_machine.move_to(datetime(2026, 12, 20, 9, 0, tzinfo=BEIJING))
+    client.force_login(moderator)  # the session from June has expired
     assert "节假日表只覆盖 2025—2026 年" in client.get("/admin/").content.decode()
