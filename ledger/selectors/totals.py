@@ -116,12 +116,13 @@ def project_totals(*, project_id: int, since: date | None = None) -> dict:
 
 
 def project_report_aggregates(*, project_id: int, cohort_year: int | None) -> dict:
-    """For a project with no entries of its own: do annual-report aggregates cover it? (two queries)
+    """For a project with no entries of its own: do annual-report aggregates cover it? (up to three queries)
 
     The reports publish totals, not per-project amounts; a project whose money is only inside
     such totals has none recorded under its own name. ``covered`` says whether annual-report
     aggregates (entries without a project) exist dated in or after the project's cohort year;
     ``category_rows`` lists those labelled with the project's own category, with their amounts.
+    ``cohort_year`` is the year the project was funded, if its page model records one.
     """
     aggregates = LedgerEntry.objects.filter(project__isnull=True, source=EntrySource.ANNUAL_REPORT)
     if cohort_year:
