@@ -194,10 +194,15 @@ def story_context(story):
 
 
 def home_context(home):
-    """Headline counts, featured projects, latest stories and the latest report."""
+    """Headline counts, featured projects, latest stories and the latest report.
+
+    The status counts (申报中, 已立项, 执行中, 已结项 with 结项评估) add up to the total.
+    """
     projects = ProjectPage.objects.live().public()
     counts = projects.aggregate(
         total=Count("pk"),
+        applying=Count("pk", filter=Q(status=ProjectStatus.APPLYING)),
+        approved=Count("pk", filter=Q(status=ProjectStatus.APPROVED)),
         running=Count("pk", filter=Q(status=ProjectStatus.RUNNING)),
         closed=Count("pk", filter=Q(status__in=[ProjectStatus.CLOSED, ProjectStatus.EVALUATED])),
         beneficiaries=Sum("beneficiaries"),

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("ledger.urls")),
     path("", include("donations.urls")),
     path("", include("search.urls")),
+    path("", include("complaints.urls")),
     path("wechat/", include("wechat.urls")),
 ]
 

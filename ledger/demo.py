@@ -8,11 +8,13 @@ reference, so loading twice records nothing new.
 from datetime import date
 from decimal import Decimal
 
-from ledger.models import EntryKind, EntrySource
+from ledger.models import EntryKind, EntrySource, LedgerEntry
 from ledger.services import entry_record
 
 SOURCE = EntrySource.ANNUAL_REPORT
 QINGXU_PLATFORM = "清徐新时代文明实践平台"
+# The one 2019 disbursement of ledgers loaded before the category sums were recorded as spent.
+LEGACY_2019_DISBURSED = "2019-disbursed"
 
 
 def _money(value):
@@ -28,12 +30,18 @@ def _title(report):
 
 
 def _entries_2019(report):
-    """Raised, approved (two category totals and the rest), disbursed: each as the report states."""
+    """Raised, approved, disbursed, each as the report states; the two category sums as spent.
+
+    The report says the elderly-care and children's projects had their sums "投入" (put in,
+    spent), so each is an approval and a disbursement of that sum under its category; the rest
+    of the year's approvals and disbursements are the report's totals less those sums.
+    """
     figures, source = report["figures"], _title(report)
     day = date(2019, 12, 31)
     categories = {item["category"]: item for item in report.get("category_totals", [])}
     category_sum = sum((_money(item["invested"]) for item in categories.values()), Decimal("0.00"))
     approved = _money(figures["approved_amount"])
+    disbursed = _money(figures["disbursed"])
     entries = [
         dict(kind=EntryKind.DONATION, amount=_money(figures["raised"]), ref="2019-raised",
              memo=f"{source}：2019 年度募集资金合计（汇总；报告未分笔、未分渠道公布）。"),
@@ -50,9 +58,17 @@ def _entries_2019(report):
         memo=(f"{source}：立项 {figures['projects_approved']} 个、资助金额 {approved} 元；"
               f"本条为其余 {other_projects} 个项目的合计，即资助总额减去上列类别合计（汇总；分项目金额未公布）。"),
     ))
+    for name, item in categories.items():
+        entries.append(dict(
+            kind=EntryKind.DISBURSEMENT, amount=_money(item["invested"]), ref=f"2019-spent-{name}",
+            category_label=name,
+            memo=(f"{source}：{name}类 {item['projects']} 个项目“投入”{_money(item['invested'])} 元，"
+                  "即已支出（汇总；分项目、分笔金额未公布）。"),
+        ))
     entries.append(dict(
-        kind=EntryKind.DISBURSEMENT, amount=_money(figures["disbursed"]), ref="2019-disbursed",
-        memo=f"{source}：2019 年度已拨付资金合计（汇总；分项目、分笔金额未公布）。",
+        kind=EntryKind.DISBURSEMENT, amount=disbursed - category_sum, ref="2019-disbursed-other",
+        memo=(f"{source}：2019 年度已拨付资金 {disbursed} 元；本条为上列类别投入以外的部分，"
+              "即拨付总额减去类别投入合计（汇总；分项目、分笔金额未公布）。"),
     ))
     return [dict(entry, occurred_on=day) for entry in entries]
 
@@ -97,7 +113,13 @@ def load(context, stdout):
     """Record the reports' money figures; needs the facts and project pages from the content loader."""
     facts, projects = context["facts"], context["projects"]
     report_2019 = _report(facts, 2019)
-    recorded = [_post(entry) for entry in _entries_2019(report_2019)]
+    if LedgerEntry.objects.filter(source=SOURCE, source_ref=LEGACY_2019_DISBURSED).exists():
+        # A ledger loaded before the category sums were recorded as spent keeps its 2019 entries:
+        # entries are never changed, and adding the new ones beside them would count 2019 twice.
+        stdout.write("账本：2019 年汇总记录为旧版（类别投入记作批准），未追加；新建数据库即得新版。")
+        recorded = []
+    else:
+        recorded = [_post(entry) for entry in _entries_2019(report_2019)]
     # Unpaid at the end of 2019: what was approved that year less what was paid out.
     opening = _money(report_2019["figures"]["approved_amount"]) - _money(report_2019["figures"]["disbursed"])
     qingxu = projects[QINGXU_PLATFORM]

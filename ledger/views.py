@@ -46,7 +46,7 @@ def fund_page(request):
     for row, bar in zip(by_category, with_bars(by_category, "category", "approved"), strict=True):
         row["bar"] = bar["bar"]
     context = {
-        "totals": selectors.fund_totals(),
+        "totals": selectors.raised_not_disbursed(),
         "by_year": selectors.flow_by_year(),
         "by_category": by_category,
         "head": selectors.chain_head(),

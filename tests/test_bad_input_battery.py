@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from wagtail.models import Page
 
+from complaints.forms import ComplaintForm
 from donations.api import DonationIn
 from donations.forms import DonorCodeForm, DonorSignInForm, GiveForm, LookupForm
 from donations.models import CampaignPage, Donation
@@ -75,6 +76,7 @@ def hostile(demo_site, settings):
     # The battery sends thousands of requests from one address; limits have their own tests.
     settings.DONATION_CREATE_RATE = settings.DONATION_LOOKUP_RATE = "1000000/h"
     settings.DONATION_LOOKUP_ORDER_RATE = settings.NOTIFY_RATE = "1000000/h"
+    settings.COMPLAINTS_RATE_PER_ADDRESS = settings.COMPLAINTS_RATE_TOTAL = (1_000_000, 3600)
     campaign = CampaignPage.objects.live().first()
     donation = make_donation(campaign, phone="13912345678")
     return {"client": Client(raise_request_exception=False), "campaign": campaign, "donation": donation}
@@ -87,7 +89,7 @@ def sample_url(route, hostile):
         "campaign_id": str(campaign.pk), "token": donation.resume_token, "number": "2026-000001",
         "year": "2021", "fmt": "json", "page_id": str(campaign.pk), "site_id": "1", "type_name": "cms_pages.ProjectPage",
         "revision_id": "1", "redirect_id": "1", "type": "cms_pages.Category", "pk": "1", "document_id": "1",
-        "image_id": "1", "locale_id": "1", "size": "1", "entry_id": "1",
+        "image_id": "1", "locale_id": "1", "size": "1", "entry_id": "1", "reference": "JY20260105ABCDEF",
     }
     if "^" in route:
         return None  # regex routes (Wagtail's page serving, document serving) are covered by page_urls()
@@ -209,6 +211,8 @@ def form_posts(hostile):
     lookup_ok = {"out_trade_no": donation.out_trade_no, "phone_last4": "5678"}
     yield give, give_ok, [*GiveForm.base_fields, "preset"]
     yield "/donations/lookup/", lookup_ok, list(LookupForm.base_fields)
+    yield "/complaints/", {"page": str(campaign.pk), "kind": "report", "content": "款项去向不清楚，请说明。"}, \
+        list(ComplaintForm.base_fields)
     yield "/donations/mine/sign-in/", {"target": "13900001111"}, list(DonorSignInForm.base_fields)
     yield "/donations/mine/verify/", {"code": "123456"}, list(DonorCodeForm.base_fields)
     yield "/donations/notify/alipay/", {"out_trade_no": donation.out_trade_no, "total_amount": "100.00",
@@ -253,7 +257,7 @@ def test_wrong_methods_and_content_types_never_answer_500(hostile):
         for method in ("post", "put", "patch", "delete", "options", "head", "get"):
             check(failures, f"{method.upper()} {url}", answered(client, method, url))
     posts = [f"/donate/{hostile['campaign'].pk}/", "/donations/lookup/", "/donations/notify/alipay/",
-             "/donations/notify/wechatpay/", "/api/donations/donations", "/api/v3/pages/", "/search/"]
+             "/donations/notify/wechatpay/", "/api/donations/donations", "/api/v3/pages/", "/search/", "/complaints/"]
     bodies = [
         ("application/json", "{"), ("application/json", '{"resource": "x", "amount": [1]}'),
         ("application/json", '{"resource": {"ciphertext": 1e999999}}'), ("text/plain", "\x00"),

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "duties",
     "wechat",
     "search",
+    "complaints",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -355,3 +356,9 @@ PRIVATE_URL_PREFIXES = ["/api/donations/"]
 # The admin loads nothing from another host: no Gravatar pictures, no update check.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+
+# 举报与意见 (complaints app): the page types that carry the form, and its flood guard:
+# (submissions, seconds) per client address and for everyone together.
+COMPLAINT_PAGE_MODELS = ["cms_pages.ProjectPage", "donations.CampaignPage"]
+COMPLAINTS_RATE_PER_ADDRESS = (5, 3600)
+COMPLAINTS_RATE_TOTAL = (300, 3600)

@@ -1,10 +1,11 @@
 """What the annual report computes from the ledger, and the ledger's value for published figure keys."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
+from ledger.models import EntrySource, LedgerEntry
 from ledger.projects import category_lookup
-from ledger.selectors.totals import ZERO, flow_by_category, flow_by_project, fund_totals, income_by_channel
+from ledger.selectors.totals import ZERO, as_at, flow_by_category, flow_by_project, fund_totals, income_by_channel
 
 FIGURE_LABELS = {
     "raised": "募集（捐赠收入）",
@@ -84,3 +85,53 @@ def computed_figures(*, year: int, keys, log_size: int | None = None) -> dict:
         for slug, name in names.items():
             result[slugs[slug]] = by_name.get(name, ZERO)
     return {original: result[key] for original, key in zip(originals, keys, strict=True) if key in result}
+
+
+# Which published keys state each card's figure (after hyphens become underscores).
+CARD_KEYS = {
+    "raised": lambda key: key == "raised",
+    "approved": lambda key: key in ("approved", "approved_amount"),
+    "disbursed": lambda key: key == "disbursed" or bool(SPENDING_RANGE_KEY.match(key)),
+    "payable": lambda key: key in YEAR_END_KEYS,
+}
+CARD_LABELS = {
+    "opening_payable": "期初应付（上年末应付未付）",
+    "raised": "募集（捐赠收入）",
+    "approved": "批准资助",
+    "disbursed": "已拨付",
+    "payable": "期末应付未付",
+}
+
+
+def year_cards(*, year: int, totals: dict, computed: dict, log_size: int | None = None) -> dict:
+    """The report's headline cards: opening payable, the year's flows, closing payable, each marked.
+
+    ``totals`` are the year's figures (``year_figures``), ``computed`` the ledger's value of each
+    published key (``computed_figures``). A card is *published* when a published key states it
+    and the ledger's value for that key equals the card. When the year's figures rest on
+    annual-report aggregates, a card no key states was worked out from the report's other figures:
+    it is marked inferred (依据报告推断). ``arithmetic`` says opening + approved − disbursed = closing.
+    """
+    start = date(year, 1, 1)
+    opening = fund_totals(on_or_before=start - timedelta(days=1), log_size=log_size)["payable"]
+    values = {"opening_payable": opening, **{name: totals[name] for name in CARD_KEYS}}
+    keys = {key.replace("-", "_"): value for key, value in computed.items()}
+    published = {
+        name for name, states in CARD_KEYS.items()
+        if any(states(key) and value == values[name] for key, value in keys.items())
+    }
+    from_reports = as_at(
+        LedgerEntry.objects.filter(source=EntrySource.ANNUAL_REPORT, occurred_on__lte=date(year, 12, 31)), log_size,
+    ).exists()
+    cards = [
+        {"name": name, "label": CARD_LABELS[name], "value": value,
+         "published": name in published, "inferred": from_reports and name not in published}
+        for name, value in values.items()
+    ]
+    return {
+        "cards": cards,
+        "any_inferred": any(card["inferred"] for card in cards),
+        "arithmetic": {"opening": opening, "approved": values["approved"], "disbursed": values["disbursed"],
+                       "closing": values["payable"],
+                       "adds_up": opening + values["approved"] - values["disbursed"] == values["payable"]},
+    }

@@ -12,8 +12,8 @@ from decimal import Decimal
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 
-from ledger.models import EntryKind, FlowRow, LedgerEntry
-from ledger.projects import category_path
+from ledger.models import EntryKind, EntrySource, FlowRow, LedgerEntry
+from ledger.projects import category_path, project_model
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Decimal("0.00")
@@ -89,6 +89,19 @@ def fund_totals(*, on_or_before: date | None = None, start: date | None = None, 
     return _with_payable(entries.aggregate(**_flow_aggregates()))
 
 
+def raised_not_disbursed(*, log_size: int | None = None) -> dict:
+    """已募集尚未拨付: what was raised, net of refunds and payment fees, less what was paid out (one query).
+
+    The fund's totals with ``undisbursed`` = raised − refunded − fees − disbursed added; it can
+    be negative when disbursements drew on money from before the ledger began.
+    """
+    totals = fund_totals(log_size=log_size)
+    totals["undisbursed"] = (
+        totals["raised"] - totals["refunded"] - totals["fees"] - totals["disbursed"]
+    ).quantize(CENT)
+    return totals
+
+
 def project_totals(*, project_id: int, since: date | None = None) -> dict:
     """A project's approved, disbursed, payable (approved − disbursed) and disbursement count, in one query.
 
@@ -100,6 +113,32 @@ def project_totals(*, project_id: int, since: date | None = None) -> dict:
     return _with_payable(rows.aggregate(
         **_flow_aggregates(), disbursement_count=Count("id", filter=Q(kind=EntryKind.DISBURSEMENT)),
     ))
+
+
+def project_report_aggregates(*, project_id: int, cohort_year: int | None) -> dict:
+    """For a project with no entries of its own: do annual-report aggregates cover it? (up to three queries)
+
+    The reports publish totals, not per-project amounts; a project whose money is only inside
+    such totals has none recorded under its own name. ``covered`` says whether annual-report
+    aggregates (entries without a project) exist dated in or after the project's cohort year;
+    ``category_rows`` lists those labelled with the project's own category, with their amounts.
+    ``cohort_year`` is the year the project was funded, if its page model records one.
+    """
+    aggregates = LedgerEntry.objects.filter(project__isnull=True, source=EntrySource.ANNUAL_REPORT)
+    if cohort_year:
+        aggregates = aggregates.filter(occurred_on__gte=date(cohort_year, 1, 1))
+    covered = aggregates.exists()
+    category_rows = []
+    name_path = category_path("name")
+    if covered and name_path:
+        model_path = name_path.split("__", 2)[2]
+        name = project_model().objects.filter(pk=project_id).values_list(model_path, flat=True).first()
+        if name:
+            category_rows = list(
+                aggregates.filter(category_label=name, kind__in=[EntryKind.GRANT_APPROVAL, EntryKind.DISBURSEMENT])
+                .order_by("occurred_on", "id").values("kind", "amount", "occurred_on", "category_label", "memo")
+            )
+    return {"covered": covered, "category_rows": [_money(row) for row in category_rows]}
 
 
 def pool_remaining(*, project_id: int | None) -> Decimal:

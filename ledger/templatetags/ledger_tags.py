@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 
 from ledger import selectors
+from ledger.models import EntryKind, EntrySource
 
 register = template.Library()
 
@@ -55,11 +56,29 @@ def project_fund_flow(page):
         entry.public_voucher = vouchers.get(entry.voucher_id) or (
             {"sha256": entry.voucher_sha256, "public_url": ""} if entry.voucher_id else None
         )
+    totals = selectors.project_totals(project_id=page.pk)
+    own = approvals + disbursements
+    # What the project's own figures can say: "none" (no entry under its name), "report_only"
+    # (only what a report states about it, no disbursement: its totals were not published), or
+    # "ledger" (its own approvals and disbursements).
+    if not own and not totals["raised"]:
+        state = "none"
+        aggregates = selectors.project_report_aggregates(
+            project_id=page.pk, cohort_year=getattr(page, "cohort_year", None),
+        )
+    else:
+        state = "report_only" if own and not disbursements and all(
+            entry.source == EntrySource.ANNUAL_REPORT for entry in own
+        ) else "ledger"
+        aggregates = {"covered": False, "category_rows": []}
     return {
-        "totals": selectors.project_totals(project_id=page.pk),
+        "totals": totals,
+        "state": state,
+        "aggregates": aggregates,
         "approvals": approvals,
         "disbursements": disbursements,
         "shown": DISBURSEMENTS_SHOWN,
+        "disbursement_kind": EntryKind.DISBURSEMENT,
         "fund_url": reverse("ledger:fund"),
         "csv_url": reverse("ledger:download", args=["csv"]) + f"?project={page.pk}",
     }
@@ -67,8 +86,8 @@ def project_fund_flow(page):
 
 @register.inclusion_tag("ledger/tags/fund_flow_summary.html")
 def fund_flow_summary():
-    """The fund's raised, approved, disbursed and payable to date, for the home page."""
-    return {"totals": selectors.fund_totals(), "fund_url": reverse("ledger:fund")}
+    """The fund's raised, approved, disbursed, payable and raised-not-yet-paid-out to date, for the home page."""
+    return {"totals": selectors.raised_not_disbursed(), "fund_url": reverse("ledger:fund")}
 
 
 @register.inclusion_tag("ledger/tags/annual_report_figures.html")
@@ -94,6 +113,7 @@ def annual_report_figures(page, log_size=None):
         "comparison": comparison,
         "has_difference": any(row["difference"] for row in comparison),
         "totals": figures["totals"],
+        "cards": selectors.year_cards(year=year, totals=figures["totals"], computed=computed, log_size=log_size),
         "labels": selectors.FIGURE_LABELS,
         "income": with_bars(figures["income_by_channel"], "channel", "amount", CHANNEL_LABELS),
         "categories": with_bars(figures["by_category"], "category", "approved"),

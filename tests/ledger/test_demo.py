@@ -1,5 +1,6 @@
 """The demo ledger reproduces every money figure the 2019 and 2021 reports publish, to the fen."""
 
+from datetime import date
 from decimal import Decimal
 from io import StringIO
 
@@ -8,8 +9,15 @@ from django.core.management import call_command
 from django.template import Context, Template
 
 from cms_pages.models import AnnualReportPage, ProjectPage
-from ledger.models import EntrySource, LedgerEntry
-from ledger.selectors import chain_verify, computed_figures, gift_spending, project_totals
+from ledger.models import EntryKind, EntrySource, LedgerEntry
+from ledger.selectors import (
+    chain_verify,
+    computed_figures,
+    flow_by_category,
+    fund_totals,
+    gift_spending,
+    project_totals,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +63,26 @@ def test_every_source_the_demo_stores_is_a_choice(demo_site):
 
 def test_the_demo_reports_gifts_pay_the_reports_disbursements(demo_site):
     raised_2019 = gift_spending(source=EntrySource.ANNUAL_REPORT, source_ref="2019-raised")
-    assert [row["amount"] for row in raised_2019["allocations"]] == ["1377184.90", "2391193.17"]
+    # 2019's disbursements are the two category sums spent and the rest of the year's total.
+    assert [row["amount"] for row in raised_2019["allocations"]] == ["96766.00", "113746.00", "1166672.90", "2391193.17"]
     assert Decimal(raised_2019["unspent"]) == Decimal("6500200.00") - Decimal("3768378.07")
     raised_2021 = gift_spending(source=EntrySource.ANNUAL_REPORT, source_ref="2021-raised")
     assert raised_2021["allocations"] == [] and raised_2021["unspent"] == "1191516.30"
+
+
+@pytest.mark.parametrize("category,amount", [("关爱老人", "96766.00"), ("关爱儿童", "113746.00")])
+def test_2019_category_sums_are_recorded_as_spent_not_owed(demo_site, category, amount):
+    rows = {row["category"]: row for row in flow_by_category(start=date(2019, 1, 1), end=date(2019, 12, 31))}
+    assert (rows[category]["approved"], rows[category]["disbursed"], rows[category]["payable"]) == (
+        Decimal(amount), Decimal(amount), Decimal("0.00"),
+    )
+    spent = LedgerEntry.objects.get(kind=EntryKind.DISBURSEMENT, category_label=category)
+    assert spent.amount == Decimal(amount) and "投入" in spent.memo
+
+
+def test_2019_year_totals_still_match_the_report_after_the_category_sums_are_spent(demo_site):
+    totals = fund_totals(start=date(2019, 1, 1), end=date(2019, 12, 31))
+    assert (totals["approved"], totals["disbursed"], totals["payable"]) == (
+        Decimal("2773229.00"), Decimal("1377184.90"), Decimal("1396044.10"),
+    )
+    assert fund_totals()["payable"] == Decimal("771886.20")
