@@ -7,12 +7,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from complaints import selectors, services
 from complaints.forms import ComplaintForm
+from fundsite.client_ip import client_ip
 
 
 def _address(request) -> str:
-    # The flood guard's per-address counter. Behind a proxy every client shares the proxy's address;
-    # the guard's total counter still caps a flood.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    # The flood guard's per-address counter, keyed by the address the site's own proxies report.
+    return client_ip(request) or "unknown"
 
 
 @require_POST

@@ -17,7 +17,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from donations import selectors, services
 from donations.gateways import GatewayError
 from donations.models import CampaignPage
-from donations.ratelimit import client_ip, rate_limit_hit
+from donations.ratelimit import rate_limit_hit
+from fundsite.client_ip import client_ip
 from fundsite.inputs import ID_MAX, CleanStr, validation_errors_zh
 
 api = NinjaAPI(

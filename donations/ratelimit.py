@@ -1,4 +1,4 @@
-"""Fixed-window rate limits shared by every worker, the client's address, and the notification guard.
+"""Fixed-window rate limits shared by every worker, and the notification guard.
 
 Counters live where every worker sees them and a recycled worker does not forget them: in Redis
 (atomic INCR) when ``RATELIMIT_CACHE`` names a Redis cache, otherwise in a database table
@@ -7,7 +7,6 @@ Counters live where every worker sees them and a recycled worker does not forget
 
 import functools
 import hashlib
-import ipaddress
 import time
 from datetime import UTC, datetime
 
@@ -15,6 +14,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, transaction
 from django.http import HttpResponse
+
+from fundsite.client_ip import client_ip
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -88,31 +89,6 @@ def rate_limit_hit(*, scope: str, key: str, rate: str) -> bool:
     else:
         count = _count_in_database(digest, datetime.fromtimestamp((window + 1) * seconds, UTC))
     return count > limit
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
-def client_ip(request) -> str:
-    """The client's address, believing X-Forwarded-For only as far as TRUSTED_PROXY_HOPS proxies wrote it.
-
-    Each trusted proxy appends the address it saw; entries left of those are whatever the client
-    claimed. With 0 hops (gunicorn reached directly) the header is ignored altogether.
-    """
-    remote = request.META.get("REMOTE_ADDR", "")
-    hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
-    if hops <= 0:
-        return remote
-    entries = [e.strip() for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if e.strip()]
-    if len(entries) < hops:
-        return remote
-    chosen = entries[-hops]
-    return chosen if _is_ip(chosen) else remote
 
 
 def notification_guard(view):

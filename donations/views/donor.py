@@ -16,7 +16,6 @@ from donations.donor_session import (
 )
 from donations.forms import DonorCodeForm, DonorSignInForm, OfficialReceiptRequestForm
 from donations.models import DonorIdentityKind
-from donations.ratelimit import client_ip
 from donations.services.donors import (
     DonorCodeError,
     DonorIdentity,
@@ -25,6 +24,7 @@ from donations.services.donors import (
     donor_target_parse,
 )
 from donations.sms import sms_enabled
+from fundsite.client_ip import client_ip
 from wechat.browser import in_wechat
 from wechat.session import openid_of
 

@@ -16,8 +16,9 @@ from donations import selectors, services
 from donations.forms import GiveForm
 from donations.gateways import GatewayError, gateway_get
 from donations.models import CampaignPage, Channel, Gateway
-from donations.ratelimit import client_ip, rate_limit_hit
+from donations.ratelimit import rate_limit_hit
 from donations.views import wechat_giving
+from fundsite.client_ip import client_ip
 from fundsite.inputs import ID_MAX
 from wechat.browser import in_wechat
 from wechat.session import openid_of

@@ -6,7 +6,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from donations import selectors
 from donations.forms import LookupForm
-from donations.ratelimit import client_ip, rate_limit_hit
+from donations.ratelimit import rate_limit_hit
+from fundsite.client_ip import client_ip
 
 
 @require_http_methods(["GET", "POST"])

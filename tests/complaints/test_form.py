@@ -87,6 +87,15 @@ def test_a_flood_from_one_address_is_stopped(client, project, settings):
     assert Complaint.objects.count() == 3
 
 
+def test_behind_the_sites_proxy_each_client_has_its_own_count(project, settings):
+    settings.COMPLAINTS_RATE_PER_ADDRESS = (1, 3600)
+    settings.TRUSTED_PROXY_HOPS = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    first = [post(Client(**proxy, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"), project).status_code for n in (1, 2)]
+    again = post(Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.1"), project).status_code
+    assert first == [302, 302] and again == 429 and Complaint.objects.count() == 2
+
+
 def test_a_flood_from_many_addresses_is_stopped_by_the_total(project, settings):
     settings.COMPLAINTS_RATE_TOTAL = (2, 3600)
     statuses = [post(Client(REMOTE_ADDR=f"10.0.0.{n}"), project).status_code for n in range(4)]

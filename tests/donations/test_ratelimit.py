@@ -9,7 +9,7 @@ from django.core.cache import caches
 from django.urls import reverse
 
 from donations.models import Donation, GatewayNotification, RateLimitCounter
-from donations.ratelimit import client_ip
+from fundsite.client_ip import client_ip
 from tests.donations.conftest import make_donation, post_alipay
 from tests.donations.test_giving import give
 
