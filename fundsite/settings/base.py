@@ -296,6 +296,8 @@ LOGGING = {
 DEMO_FACTS_FILE = PROJECT_DIR / "demo_data" / "fund_reports.json"
 DEMO_LOADERS = [
     "cms_pages.demo.load",
+    # The Site answers at SITE_BASE_URL, so absolute page addresses point where the demo is served.
+    "fundsite.sites.demo_load",
     "ledger.demo.load",
     # After the ledger: each report pins the signed head its figures are computed at.
     "cms_pages.demo.pin_reports",
