@@ -4,6 +4,8 @@ The list columns, the filters and the inspect page all read a viewset's ``field_
 是/否 instead of True/False. (Naming the model fields instead would take a migration for labels alone.)
 """
 
+import re
+
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.functional import cached_property
 from wagtail.admin.filters import WagtailFilterSet
@@ -38,15 +40,17 @@ class LabelledIndexView(generic.IndexView):
     def columns(self):
         columns = super().columns
         for column in columns:
-            label = self.field_labels.get(column.name)
+            # A choice field's column reads get_<field>_display.
+            name = re.sub(r"^get_(\w+)_display$", r"\1", column.name)
+            label = self.field_labels.get(name)
             if label is not None:
                 column.label = label
             try:
-                field = self.model._meta.get_field(column.name)
+                field = self.model._meta.get_field(name)
             except FieldDoesNotExist:
                 continue
             if field.get_internal_type() == "BooleanField":
-                column.accessor = lambda obj, name=column.name: yes_no(getattr(obj, name))
+                column.accessor = lambda obj, name=name: yes_no(getattr(obj, name))
         return columns
 
 

@@ -23,7 +23,7 @@ def server_error(request):
 
 ROBOTS_DISALLOW = (
     # Staff pages, one donor's or one order's pages, and the machinery behind giving.
-    "/admin/", "/donations/", "/receipts/", "/api/donations/", "/wechat/", "/sandbox/", "/search/",
+    "/admin/", "/donations/", "/receipts/", "/api/donations/", "/wechat/", "/sandbox/",
 )
 
 
