@@ -32,6 +32,11 @@ class FundsiteConfig(AppConfig):
         for column in SiteIndexView.columns:
             column.label = {"port": "端口号", "site_name": "站点名称", "root_page": "根页面"}.get(column.name, column.label)
 
+        # The group editor's page-permission rows label their page field from its name, in English.
+        from wagtail.users.forms import PagePermissionsForm
+
+        PagePermissionsForm.base_fields["page"].label = "页面"
+
         # BaseChooser.render writes its init script in Python, out of any template's reach.
         if not hasattr(BaseChooser.render, "__wrapped__"):
             BaseChooser.render = chooser_render_with_nonce(BaseChooser.render)

@@ -256,7 +256,7 @@ def test_every_page_stays_on_the_site_and_the_admin_speaks_chinese(live_site, br
         failed += public.failed
         public.close()
 
-    admin_visits = 0
+    admin_visits, admin_seen = 0, set()
     for role, user in users.items():
         walk = Walk(browser, live_site, viewport={"width": 1280, "height": 900}, locale="zh-CN")
         try:
@@ -264,7 +264,10 @@ def test_every_page_stays_on_the_site_and_the_admin_speaks_chinese(live_site, br
             walk.collect_english(data)
             paths = walk.menu_urls()
             assert paths, f"{role} has no admin menu"
-            for path in list(dict.fromkeys(paths + admin_extra_paths(pages, role))):
+            # The superuser's menu holds every other role's: what they already loaded is not loaded again.
+            seen = admin_seen if role == "root" else set()
+            for path in [p for p in dict.fromkeys(paths + admin_extra_paths(pages, role)) if p not in seen]:
+                admin_seen.add(path)
                 walk.visit(path)
                 walk.collect_english(data)
             admin_visits += len(walk.visited)
