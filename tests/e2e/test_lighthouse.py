@@ -29,8 +29,8 @@ def audited_paths():
     from donations.models import CampaignPage
 
     project = ProjectPage.objects.live().get(title="清徐新时代文明实践平台")
-    campaign = CampaignPage.objects.live().exclude(slug="donate").order_by("path").first() or \
-        CampaignPage.objects.live().order_by("path").first()
+    # A project's campaign (the fund-wide one sits under the home page).
+    campaign = CampaignPage.objects.live().order_by("-depth", "path").first()
     return {
         "home": HomePage.objects.get().url,
         "project": project.url,
