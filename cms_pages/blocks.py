@@ -50,6 +50,9 @@ class FigureBlock(blocks.StructBlock):
     value = blocks.CharBlock(label="数值")
     unit = blocks.CharBlock(label="单位", required=False)
 
+    class Meta:
+        label = "数字"
+
 
 class FiguresBlock(blocks.StructBlock):
     """A row of headline numbers."""

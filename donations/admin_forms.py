@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from donations.models.orders import Gateway
 from fundsite.inputs import AmountField
 
 
@@ -45,4 +46,6 @@ class ReconciliationForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         from donations.gateways import enabled_online_gateways
 
-        self.fields["gateway"].widget = forms.Select(choices=[(g, g) for g in enabled_online_gateways()])
+        labels = dict(Gateway.choices)
+        self.fields["gateway"].widget = forms.Select(
+            choices=[(g, labels.get(g, g)) for g in enabled_online_gateways()])

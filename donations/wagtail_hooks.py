@@ -18,6 +18,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 
 from donations import selectors, services
 from donations.admin_forms import OfflineTransferForm, ReconciliationForm, RefundRequestForm
+from donations.admin_labels import LabelledViewSetMixin
 from donations.models import Donation, GatewayNotification, Receipt, ReconciliationRun, Refund
 from donations.services.reconciliation import reconciliation_run
 from ledger.viewsets import AppendOnlyViewSet, ServiceCreateView
@@ -91,7 +92,7 @@ class DonationViewSet(AppendOnlyViewSet):
     ]
 
 
-class RefundViewSet(AppendOnlyViewSet):
+class RefundViewSet(LabelledViewSetMixin, AppendOnlyViewSet):
     """Refunds in part or in full; each one a reversing ledger entry once the gateway moves the money."""
 
     model = Refund
@@ -99,6 +100,8 @@ class RefundViewSet(AppendOnlyViewSet):
     icon = "undo"
     menu_label = "退款"
     list_display = ["out_request_no", "donation", "amount", "status", "created_at", "completed_at"]
+    field_labels = {"donation": "捐赠订单", "status": "状态", "gateway_response": "渠道应答", "error": "错误",
+                    "requested_by": "申请人", "created_at": "申请时间", "completed_at": "完成时间"}
     list_filter = ["status"]
     search_fields = ["out_request_no", "donation__out_trade_no"]
     edit_handler = ObjectList([FieldPanel("out_trade_no"), FieldPanel("amount"), FieldPanel("reason")],
@@ -121,26 +124,30 @@ class ReconciliationViewSet(AppendOnlyViewSet):
                            "error"]
 
 
-class NotificationViewSet(AppendOnlyViewSet):
+class NotificationViewSet(LabelledViewSetMixin, AppendOnlyViewSet):
     """Every gateway notification as received, with what became of it."""
 
     model = GatewayNotification
     icon = "mail"
     menu_label = "支付通知"
     list_display = ["received_at", "gateway", "out_trade_no", "verified", "outcome", "error"]
+    field_labels = {"received_at": "收到时间", "gateway": "支付渠道", "out_trade_no": "订单号", "verified": "验签通过",
+                    "outcome": "处理结果", "error": "错误", "remote_addr": "来源地址", "processed_at": "处理时间",
+                    "headers": "请求头", "body": "正文"}
     list_filter = ["gateway", "outcome", "verified"]
     search_fields = ["out_trade_no"]
     inspect_view_fields = ["received_at", "gateway", "remote_addr", "verified", "out_trade_no", "outcome", "error",
                            "processed_at", "headers", "body"]
 
 
-class ReceiptViewSet(AppendOnlyViewSet):
+class ReceiptViewSet(LabelledViewSetMixin, AppendOnlyViewSet):
     """Donation certificates as issued: number, gift and dates; numbers are taken by the service only."""
 
     model = Receipt
     icon = "doc-full"
     menu_label = "捐赠证书"
     list_display = ["number", "donation", "issued_at", "emailed_at"]
+    field_labels = {"donation": "捐赠订单", "year": "年度", "stripe": "编号段", "serial": "序号"}
     list_filter = ["year"]
     search_fields = ["number", "donation__out_trade_no"]
     inspect_view_fields = ["number", "year", "serial", "donation", "issued_at", "emailed_at"]

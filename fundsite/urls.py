@@ -10,12 +10,17 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms_pages.feeds import StoryFeed
+from fundsite.sitemaps import SITEMAPS
+from fundsite.views import favicon, robots_txt
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v3/", api_v3.urls),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots_txt"),
+    # Crawlers and old browsers ask for /favicon.ico whatever the page links.
+    path("favicon.ico", favicon, name="favicon"),
     path("feeds/stories.atom", StoryFeed(), name="story_feed"),
     # Each app owns its URL prefixes.
     path("", include("ledger.urls")),

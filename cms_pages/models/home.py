@@ -42,7 +42,8 @@ class HomeFeaturedProject(Orderable):
     project = models.ForeignKey("cms_pages.ProjectPage", verbose_name="项目", on_delete=models.CASCADE, related_name="+")
 
     panels = [FieldPanel("project")]
-    api_fields = [APIField("project_id")]
+    # The project as {id, meta.type}: its attname ("project_id") would be typed as the relation and fail.
+    api_fields = [APIField("project")]
 
 
 @register_setting(icon="site")

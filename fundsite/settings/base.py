@@ -161,6 +161,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# What Wagtail leaves in English is translated in our own catalogue (fundsite/locale), which wins over the apps'.
+LOCALE_PATHS = [PROJECT_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -303,6 +305,8 @@ LOGGING = {
 DEMO_FACTS_FILE = PROJECT_DIR / "demo_data" / "fund_reports.json"
 DEMO_LOADERS = [
     "cms_pages.demo.load",
+    # The Site answers at SITE_BASE_URL, so absolute page addresses point where the demo is served.
+    "fundsite.sites.demo_load",
     "ledger.demo.load",
     # After the ledger: each report pins the signed head its figures are computed at.
     "cms_pages.demo.pin_reports",
