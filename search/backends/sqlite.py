@@ -22,6 +22,11 @@ from search.backends.common import (
 class ChineseObjectIndexer(AnalysedObjectIndexerMixin, stock.ObjectIndexer):
     """Extracts a page's text as analysed tokens for the FTS5 table."""
 
+    @property
+    def indexed_title(self):
+        """The title's tokens and its pinyin."""
+        return f"{self.title} {self.pinyin}" if self.pinyin else self.title
+
 
 class ChineseSQLiteIndex(stock.SQLiteIndex):
     """Writes analysed entries in one upsert; FTS5 follows through modelsearch's triggers."""
@@ -35,8 +40,8 @@ class ChineseSQLiteIndex(stock.SQLiteIndex):
             indexer = ChineseObjectIndexer(obj, self.backend)
             rows.append(IndexEntry(
                 content_type_id=content_type_id, object_id=indexer.id,
-                title=indexer.title, autocomplete=indexer.autocomplete,
-                body=document_text(indexer.title, indexer.body), title_norm=title_bonus(indexer.title),
+                title=indexer.indexed_title, autocomplete=indexer.autocomplete,
+                body=document_text(indexer.indexed_title, indexer.body), title_norm=title_bonus(indexer.title),
             ))
         if rows:
             IndexEntry._default_manager.using(self.write_connection.alias).bulk_create(
@@ -126,6 +131,25 @@ class ChineseSQLiteSearchResults(IndexRankedResultsMixin, stock.SQLiteSearchResu
 
 class ChineseSQLiteSearchBackend(AnalysedBackendMixin, stock.SQLiteSearchBackend):
     """modelsearch's SQLite FTS5 backend, speaking Chinese."""
+
+    def _entries(self, model):
+        return stock.SQLiteFTSIndexEntry.objects.filter(
+            index_entry__content_type__in=get_descendants_content_types_pks(model),
+        )
+
+    def match_counts(self, model, groups, cap):
+        """For each group of tokens, how many of ``model``'s entries hold them all, counted up to ``cap``."""
+        counts = []
+        for tokens in groups:
+            lexemes = Lexeme(tokens[0])
+            for token in tokens[1:]:
+                lexemes &= Lexeme(token)
+            match = MatchExpression(["body"], SearchQueryExpression(lexemes))
+            counts.append(self._entries(model).filter(match)[:cap].count())
+        return counts
+
+    def page_total(self, model):
+        return IndexEntry._default_manager.filter(content_type__in=get_descendants_content_types_pks(model)).count()
 
     query_compiler_class = ChineseSQLiteSearchQueryCompiler
     autocomplete_query_compiler_class = ChineseSQLiteAutocompleteQueryCompiler
