@@ -157,8 +157,8 @@ def pinyin_tokens(text):
     for run in _CJK_RUN.findall(normalise(text)):
         syllables = _run_pinyin(run)
         tokens.extend(PINYIN_MARK + s for s in syllables)
-        tokens.extend(PINYIN_MARK + a + b for a, b in zip(syllables, syllables[1:]))
-        tokens.extend(INITIALS_MARK + a[0] + b[0] for a, b in zip(syllables, syllables[1:]))
+        tokens.extend(PINYIN_MARK + a + b for a, b in zip(syllables, syllables[1:], strict=False))
+        tokens.extend(INITIALS_MARK + a[0] + b[0] for a, b in zip(syllables, syllables[1:], strict=False))
     return tokens
 
 
@@ -197,9 +197,9 @@ def pinyin_query_tokens(word):
     if syllables:
         if len(syllables) == 1:
             return [PINYIN_MARK + syllables[0]]
-        return list(dict.fromkeys(PINYIN_MARK + a + b for a, b in zip(syllables, syllables[1:])))
+        return list(dict.fromkeys(PINYIN_MARK + a + b for a, b in zip(syllables, syllables[1:], strict=False)))
     if 2 <= len(plain) <= 12:
-        return list(dict.fromkeys(INITIALS_MARK + a + b for a, b in zip(plain, plain[1:])))
+        return list(dict.fromkeys(INITIALS_MARK + a + b for a, b in zip(plain, plain[1:], strict=False)))
     return []
 
 

@@ -17,12 +17,12 @@ backend plans with the same rules on the same counts, so all give the same answe
   the pages, such as 志愿服务), the common ones only rank, as Elasticsearch's
   ``common`` terms query does;
 * ``relaxed``: when no page holds every word, pages holding most of them
-  (``minimum_should_match``), best first.
+  (``minimum_should_match`` over words weighted by rarity), best first.
 """
 
 from dataclasses import dataclass, field
 from itertools import combinations
-from math import ceil, comb
+from math import log
 
 from search.analysis import (
     MAX_QUERY_CHARS,
@@ -37,10 +37,10 @@ from search.analysis import (
 
 # A word in more than this share of the pages is common: with a rarer word beside it, it only ranks.
 COMMON_SHARE = 0.3
-# A relaxed query must match at least this share of its words (rounded up), as minimum_should_match: 50%.
+# A relaxed match holds words worth at least this share of the query's weight (minimum_should_match: 50%).
 MINIMUM_SHOULD_MATCH = 0.5
-# Above this many combinations a relaxed query asks for any one word.
-MAX_COMBINATIONS = 20
+# A relaxed query of more words than this asks for any one of them.
+MAX_RELAXED_TERMS = 8
 
 
 @dataclass
@@ -51,6 +51,8 @@ class Term:
     alternatives: list
     required: bool = True
     fragment: bool = False  # a single character left over from cutting a run: it ranks, never required
+    weight: int = 1  # how much finding it counts, in TERM_WEIGHTs (by rarity, when relaxed)
+    origin: int = 0  # which typed word it comes from
 
     @property
     def tokens(self):
@@ -70,22 +72,37 @@ class Plan:
     def required(self):
         return [term for term in self.terms if term.required]
 
-    @property
-    def minimum_should_match(self):
-        return max(1, ceil(len(self.terms) * MINIMUM_SHOULD_MATCH))
+    def relax(self, counter, total):
+        """The same terms, none required: pages holding most of the query, weighted by rarity, best first.
 
-    def relax(self):
-        """The same terms, none required: pages holding most of them, best first."""
-        terms = [Term(t.word, t.alternatives, required=False, fragment=t.fragment) for t in self.terms]
+        A word's weight is ``round(10 * ln(total / pages holding it))`` (at least 1), the inverse
+        document frequency in whole numbers so every backend adds them up exactly alike.
+        """
+        terms = [Term(t.word, t.alternatives, required=False, fragment=t.fragment, origin=t.origin)
+                 for t in self.terms]
+        counts = _Counts(counter).fetch([alt for t in terms for alt in t.alternatives], max(total, 1))
+        position = 0
+        for term in terms:
+            found = sum(counts[position : position + len(term.alternatives)])
+            position += len(term.alternatives)
+            term.weight = max(1, round(10 * log(max(total, 1) / max(found, 1))))
         return Plan(terms=terms, unknown=self.unknown, optional=[], relaxed=True)
 
     def relaxed_groups(self):
-        """The sets of terms of which a relaxed match must hold one: every ``minimum_should_match`` of them."""
+        """The smallest sets of words a relaxed match must hold one of: together at least
+        ``MINIMUM_SHOULD_MATCH`` of the query's weight (Elasticsearch's minimum_should_match, by weight)."""
         wanted = [t for t in self.terms if not t.fragment] or self.terms
-        k = max(1, ceil(len(wanted) * MINIMUM_SHOULD_MATCH))
-        if comb(len(wanted), k) > MAX_COMBINATIONS:
-            k = 1
-        return [list(group) for group in combinations(wanted, k)]
+        if len(wanted) > MAX_RELAXED_TERMS:
+            return [[term] for term in wanted]
+        needed = sum(t.weight for t in wanted) * MINIMUM_SHOULD_MATCH
+        groups = []
+        for size in range(1, len(wanted) + 1):
+            for group in combinations(wanted, size):
+                if sum(t.weight for t in group) >= needed and not any(
+                    set(map(id, smaller)) <= set(map(id, group)) for smaller in groups
+                ):
+                    groups.append(group)
+        return [list(group) for group in groups]
 
 
 def _query_tokens(word):
@@ -178,19 +195,20 @@ def plan_query(query, counter, *, synonyms=None, total=None):
     synonyms = synonyms or {}
     counts = _Counts(counter)
     terms = []
-    for word in _words(query, counts):
+    for origin, word in enumerate(_words(query, counts)):
         alternatives = _synonym_alternatives(word, synonyms)
         if alternatives:
-            terms.append(Term(word, alternatives))
+            terms.append(Term(word, alternatives, origin=origin))
             continue
         runs = _runs(word)
         if len(runs) == 1 and _is_cjk(runs[0]) and len(runs[0]) > 1:
             for piece, is_synonym in _cut_by_synonyms(runs[0], synonyms):
                 if is_synonym:
-                    terms.append(Term(piece, _synonym_alternatives(piece, synonyms)))
+                    terms.append(Term(piece, _synonym_alternatives(piece, synonyms), origin=origin))
                     continue
                 for part in _cut_run(piece, counts):
-                    terms.append(Term(part, [_query_tokens(part)], fragment=len(part) == 1 and part != word))
+                    terms.append(Term(part, [_query_tokens(part)], fragment=len(part) == 1 and part != word,
+                                      origin=origin))
             continue
         tokens = _query_tokens(word)
         if not tokens:
@@ -198,9 +216,9 @@ def plan_query(query, counter, *, synonyms=None, total=None):
         if len(runs) == 1 and runs[0].isalpha() and runs[0].isascii() and not counts.present(runs[0]):
             pinyin = pinyin_query_tokens(runs[0])
             if pinyin:
-                terms.append(Term(word, [pinyin]))
+                terms.append(Term(word, [pinyin], origin=origin))
                 continue
-        terms.append(Term(word, [tokens]))
+        terms.append(Term(word, [tokens], origin=origin))
     terms = _within_budget(terms)
     plan = Plan(terms=terms)
     if not terms:
@@ -212,7 +230,7 @@ def plan_query(query, counter, *, synonyms=None, total=None):
         present.append(any(found[position : position + len(term.alternatives)]))
         position += len(term.alternatives)
     if any(present) and not all(present):
-        plan.unknown = [t.word for t, ok in zip(terms, present, strict=True) if not ok and not t.fragment]
+        plan.unknown = _unknown_words(terms, present)
         plan.terms = terms = [t for t, ok in zip(terms, present, strict=True) if ok]
     for term in terms:
         if term.fragment and len(terms) > 1:
@@ -235,6 +253,20 @@ def plan_query(query, counter, *, synonyms=None, total=None):
         for term in terms:
             term.required = True
     return plan
+
+
+def _unknown_words(terms, present):
+    """The words found nowhere, adjacent pieces of one typed word put back together (二 维 码 -> 二维码)."""
+    words, last = [], None
+    for index, (term, ok) in enumerate(zip(terms, present, strict=True)):
+        if ok:
+            continue
+        if last == index - 1 and terms[last].origin == term.origin:
+            words[-1] += term.word
+        else:
+            words.append(term.word)
+        last = index
+    return words
 
 
 def _within_budget(terms):

@@ -12,11 +12,13 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.utils.html import strip_tags
+from modelsearch.backends import get_search_backend
 from wagtail.models import Page
 
 from cms_pages.models import AnnualReportPage, ProjectPage, ProjectStatus, ProjectStoryPage, StandardPage, StoryKind
 from fundsite.inputs import int_parse
 from search.analysis import MAX_QUERY_CHARS, query_terms
+from search.backends.common import Planned
 from search.highlight import highlight, snippet
 from search.sql import IdList
 
@@ -56,6 +58,7 @@ class SearchOutcome:
     messages: list = field(default_factory=list)
     suggestions: list = field(default_factory=list)
     searched: bool = False
+    partial: bool = False  # some typed words were left out or made optional (see plan_messages)
 
 
 @dataclass
@@ -178,15 +181,50 @@ def _base_queryset():
     return Page.objects.live().public().type(*SEARCHED_TYPES)
 
 
-def matched_ids(q):
-    """Ids of the live public pages matching ``q``, best first."""
-    if not query_terms(q):
-        return []
-    results = _base_queryset().search(q)
+def _ids(results):
     # Our backends hand back the ranked ids alone; another backend's results are loaded for theirs.
     if hasattr(results, "object_ids"):
         return results.object_ids()
     return [page.pk for page in results]
+
+
+def search_matches(q):
+    """Ids of the live public pages matching ``q``, best first, and the plan that found them (None if unplanned).
+
+    When no page holds every word, the pages holding most of them are given instead (the plan says ``relaxed``).
+    """
+    if not query_terms(q):
+        return [], None
+    backend = get_search_backend()
+    if not hasattr(backend, "plan"):
+        return _ids(_base_queryset().search(q)), None
+    plan = backend.plan(q, SEARCHED_TYPES)
+    ids = _ids(_base_queryset().search(Planned(plan)))
+    if not ids and len(plan.terms) > 1:
+        plan = backend.plan_relaxed(plan, SEARCHED_TYPES)
+        ids = _ids(_base_queryset().search(Planned(plan)))
+    return ids, plan
+
+
+def matched_ids(q):
+    """Ids of the live public pages matching ``q``, best first."""
+    return search_matches(q)[0]
+
+
+def plan_messages(plan):
+    """What the person should know about how their words were read."""
+    if plan is None:
+        return []
+    messages = []
+    if plan.unknown:
+        words = "、".join(f"“{word}”" for word in plan.unknown)
+        messages.append(f"没有找到{words}，以下结果不含{'这个词' if len(plan.unknown) == 1 else '这些词'}。")
+    if plan.relaxed:
+        messages.append("没有同时包含全部搜索词的页面，以下结果只包含其中一部分词，包含得越多越靠前。")
+    if plan.optional:
+        words = "、".join(f"“{word}”" for word in plan.optional)
+        messages.append(f"{words}很常见，部分结果不含它，包含的排在前面。")
+    return messages
 
 
 def page_search(*, params):
@@ -199,7 +237,9 @@ def page_search(*, params):
         outcome.messages.append("搜索词里没有可以查找的文字或数字，请换一个词。")
         return outcome
     outcome.searched = True
-    ids = matched_ids(params.q)
+    ids, plan = search_matches(params.q)
+    outcome.messages.extend(plan_messages(plan))
+    outcome.partial = bool(plan and (plan.unknown or plan.relaxed or plan.optional))
     rows = _facet_rows(ids)
     filtered = _apply_filters(ids, rows, params.filters)
     if params.sort == "newest":

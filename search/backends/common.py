@@ -137,7 +137,19 @@ def term_bonuses(query):
     plan = getattr(query, "plan", None)
     if plan is None:
         return []
-    return [(TERM_WEIGHT, None if term.required else term.alternatives) for term in plan.terms]
+    return [(TERM_WEIGHT * term.weight, None if term.required else term.alternatives) for term in plan.terms]
+
+
+def as_models(models):
+    """One model or several, as a tuple."""
+    return tuple(models) if isinstance(models, (list, tuple)) else (models,)
+
+
+def content_type_pks(models):
+    """Content types of the entries of ``models`` (one or several) and of their subclasses."""
+    from modelsearch.utils import get_descendants_content_types_pks
+
+    return sorted({pk for model in as_models(models) for pk in get_descendants_content_types_pks(model)})
 
 
 def document_text(title, body):
@@ -204,17 +216,22 @@ class AnalysedBackendMixin:
 
     A typed query (a string, or plain text with AND) is planned (``search.query``) with
     the index's counts and the editors' synonyms; autocomplete keeps the plain analysis.
-    Backends provide ``match_counts(model, groups, cap)`` and ``page_total(model)``.
+    Backends provide ``match_counts(models, groups, cap)`` and ``page_total(models)``, counted over
+    the entries of ``models`` (one model or several: the page types the public search reads).
     """
 
     def plan(self, query_string, model):
-        """The strict ``Plan`` for a typed query over ``model``'s entries."""
+        """The strict ``Plan`` for a typed query, counted over the entries of ``model`` (or several models)."""
         from search.synonyms import synonym_map
 
         return plan_query(
             query_string, lambda groups, cap: self.match_counts(model, groups, cap),
             synonyms=synonym_map(), total=lambda: self.page_total(model),
         )
+
+    def plan_relaxed(self, plan, model):
+        """``plan`` with no word required: pages holding most of it (see ``Plan.relax``)."""
+        return plan.relax(lambda groups, cap: self.match_counts(model, groups, cap), self.page_total(model))
 
     def _search(self, query_compiler_class, query, model_or_queryset, **kwargs):
         operator = kwargs.get("operator") or "and"

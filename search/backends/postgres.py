@@ -16,6 +16,7 @@ from search.backends.common import (
     IndexEntry,
     IndexRankedResultsMixin,
     TokenRankingMixin,
+    content_type_pks,
     document_text,
     title_bonus,
     token_score,
@@ -242,7 +243,7 @@ class ChinesePostgresSearchBackend(AnalysedBackendMixin, stock.PostgresSearchBac
         """
         if not groups:
             return []
-        content_types = list(get_descendants_content_types_pks(model))
+        content_types = content_type_pks(model)
         table = IndexEntry._meta.db_table
         one = (
             f"(SELECT count(*) FROM (SELECT 1 FROM {table} WHERE body @@ to_tsquery(%s, %s) "  # noqa: S608
@@ -257,7 +258,7 @@ class ChinesePostgresSearchBackend(AnalysedBackendMixin, stock.PostgresSearchBac
             return list(cursor.fetchone())
 
     def page_total(self, model):
-        return IndexEntry._default_manager.filter(content_type__in=get_descendants_content_types_pks(model)).count()
+        return IndexEntry._default_manager.filter(content_type__in=content_type_pks(model)).count()
 
     def __init__(self, params):
         super().__init__(params)

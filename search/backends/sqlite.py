@@ -13,6 +13,7 @@ from search.backends.common import (
     IndexEntry,
     IndexRankedResultsMixin,
     TokenRankingMixin,
+    content_type_pks,
     document_text,
     title_bonus,
     token_score,
@@ -134,7 +135,7 @@ class ChineseSQLiteSearchBackend(AnalysedBackendMixin, stock.SQLiteSearchBackend
 
     def _entries(self, model):
         return stock.SQLiteFTSIndexEntry.objects.filter(
-            index_entry__content_type__in=get_descendants_content_types_pks(model),
+            index_entry__content_type__in=content_type_pks(model),
         )
 
     def match_counts(self, model, groups, cap):
@@ -149,7 +150,7 @@ class ChineseSQLiteSearchBackend(AnalysedBackendMixin, stock.SQLiteSearchBackend
         return counts
 
     def page_total(self, model):
-        return IndexEntry._default_manager.filter(content_type__in=get_descendants_content_types_pks(model)).count()
+        return IndexEntry._default_manager.filter(content_type__in=content_type_pks(model)).count()
 
     query_compiler_class = ChineseSQLiteSearchQueryCompiler
     autocomplete_query_compiler_class = ChineseSQLiteAutocompleteQueryCompiler
