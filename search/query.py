@@ -12,7 +12,8 @@ backend plans with the same rules on the same counts, so all give the same answe
   the index, or around a synonym it contains, so that 太原植树 is 太原 + 植树;
 * a word of letters found nowhere as typed is read as pinyin, full or initials;
   adjacent such words are read together (jin ci = jinci);
-* a word found nowhere is left out, and said so, unless nothing else is left;
+* a word found nowhere is left out, and said so, unless nothing but single
+  characters cut from a word would be left;
 * when rare words are typed with common ones (in more than ``COMMON_SHARE`` of
   the pages, such as 志愿服务), the common ones only rank, as Elasticsearch's
   ``common`` terms query does;
@@ -72,6 +73,11 @@ class Plan:
     def required(self):
         return [term for term in self.terms if term.required]
 
+    @property
+    def can_relax(self):
+        """Whether a relaxed query means anything: two words at least, single characters cut from a word aside."""
+        return len([term for term in self.terms if not term.fragment]) > 1
+
     def relax(self, counter, total):
         """The same terms, none required: pages holding most of the query, weighted by rarity, best first.
 
@@ -91,7 +97,7 @@ class Plan:
     def relaxed_groups(self):
         """The smallest sets of words a relaxed match must hold one of: together at least
         ``MINIMUM_SHOULD_MATCH`` of the query's weight (Elasticsearch's minimum_should_match, by weight)."""
-        wanted = [t for t in self.terms if not t.fragment] or self.terms
+        wanted = [t for t in self.terms if not t.fragment]
         if len(wanted) > MAX_RELAXED_TERMS:
             return [[term] for term in wanted]
         needed = sum(t.weight for t in wanted) * MINIMUM_SHOULD_MATCH
@@ -229,7 +235,8 @@ def plan_query(query, counter, *, synonyms=None, total=None):
     for term in terms:
         present.append(any(found[position : position + len(term.alternatives)]))
         position += len(term.alternatives)
-    if any(present) and not all(present):
+    # A single character left over from cutting a word never stands for the query on its own.
+    if any(ok and not term.fragment for term, ok in zip(terms, present, strict=True)) and not all(present):
         plan.unknown = _unknown_words(terms, present)
         plan.terms = terms = [t for t, ok in zip(terms, present, strict=True) if ok]
     for term in terms:

@@ -203,7 +203,7 @@ def search_matches(q):
         return _ids(_base_queryset().search(q)), None
     plan = backend.plan(q, SEARCHED_TYPES)
     ids = _ids(_base_queryset().search(Planned(plan)))
-    if not ids and len(plan.terms) > 1:
+    if not ids and plan.can_relax:
         plan = backend.plan_relaxed(plan, SEARCHED_TYPES)
         ids = _ids(_base_queryset().search(Planned(plan)))
     return ids, plan
