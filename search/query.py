@@ -14,8 +14,8 @@ backend plans with the same rules on the same counts, so all give the same answe
   adjacent such words are read together (jin ci = jinci);
 * a word found nowhere is left out, and said so, unless nothing but single
   characters cut from a word would be left;
-* when rare words are typed with common ones (in more than ``COMMON_SHARE`` of
-  the pages, such as 志愿服务), the common ones only rank, as Elasticsearch's
+* when rare words are typed apart from common ones (in more than ``COMMON_SHARE``
+  of the pages, such as 志愿服务), the common ones only rank, as Elasticsearch's
   ``common`` terms query does;
 * ``relaxed``: when no page holds every word, pages holding most of them
   (``minimum_should_match`` over words weighted by rarity), best first.
@@ -242,7 +242,8 @@ def plan_query(query, counter, *, synonyms=None, total=None):
     for term in terms:
         if term.fragment and len(terms) > 1:
             term.required = False
-    if total and len([t for t in terms if t.required]) > 1:
+    # The common-word rule is about words typed apart; pieces of one typed word are never counted.
+    if total and len({t.origin for t in terms if t.required}) > 1:
         total = total() if callable(total) else total
         cap = int(total * COMMON_SHARE) + 1
         required = [t for t in terms if t.required]
