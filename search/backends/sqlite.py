@@ -1,5 +1,8 @@
 """SQLite FTS5 with Chinese analysis: tokens in, tokens out, the same score as PostgreSQL."""
 
+import json
+
+from django.db import connections
 from django.db.models import BigIntegerField, IntegerField, Q, TextField
 from django.db.models.functions import Cast
 from modelsearch.backends.database.sqlite import sqlite as stock
@@ -133,21 +136,27 @@ class ChineseSQLiteSearchResults(IndexRankedResultsMixin, stock.SQLiteSearchResu
 class ChineseSQLiteSearchBackend(AnalysedBackendMixin, stock.SQLiteSearchBackend):
     """modelsearch's SQLite FTS5 backend, speaking Chinese."""
 
-    def _entries(self, model):
-        return stock.SQLiteFTSIndexEntry.objects.filter(
-            index_entry__content_type__in=content_type_pks(model),
-        )
-
     def match_counts(self, model, groups, cap):
-        """For each group of tokens, how many of ``model``'s entries hold them all, counted up to ``cap``."""
-        counts = []
+        """For each group of tokens, how many of ``model``'s entries hold them all, counted up to ``cap``.
+
+        One statement for every group. ``CROSS JOIN`` makes SQLite read the FTS match first and stop
+        at ``cap``; joined the other way round it would test the match on every entry of the table.
+        """
+        if not groups:
+            return []
+        fts, entries = stock.SQLiteFTSIndexEntry._meta.db_table, IndexEntry._meta.db_table
+        one = (
+            f"(SELECT count(*) FROM (SELECT 1 FROM {fts} f CROSS JOIN {entries} e ON e.id = f.rowid "  # noqa: S608
+            f"WHERE f.{fts} MATCH %s AND e.content_type_id IN (SELECT value FROM json_each(%s)) LIMIT %s))"
+        )
+        content_types = json.dumps(content_type_pks(model))
+        params = []
         for tokens in groups:
-            lexemes = Lexeme(tokens[0])
-            for token in tokens[1:]:
-                lexemes &= Lexeme(token)
-            match = MatchExpression(["body"], SearchQueryExpression(lexemes))
-            counts.append(self._entries(model).filter(match)[:cap].count())
-        return counts
+            match = "{body} : (" + " AND ".join('"' + token.replace('"', '""') + '"' for token in tokens) + ")"
+            params.extend([match, content_types, cap])
+        with connections[IndexEntry._default_manager.db].cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join([one] * len(groups)), params)
+            return list(cursor.fetchone())
 
     def page_total(self, model):
         return IndexEntry._default_manager.filter(content_type__in=content_type_pks(model)).count()
