@@ -12,5 +12,8 @@ class SearchConfig(AppConfig):
         from wagtail.api.v3.urls import api
 
         from search.api import router
+        from search.signals import connect
 
         api.add_router("/search/", router)
+        # Renaming a category, district or organisation reindexes the projects that show its name.
+        connect()

@@ -1,7 +1,9 @@
 """Marking what matched: the same normalisation as the analyser, mapped back to the original text.
 
-Full-width letters and case are folded only for finding matches; the text shown
-keeps its own characters (full-width punctuation stays full-width).
+Full-width letters, case and traditional characters are folded only for finding
+matches; the text shown keeps its own characters (full-width punctuation stays
+full-width, 晉祠 stays 晉祠). The tokens marked are the query's, or those a search
+plan gives (a synonym's, so that 孤独症 marks 自闭症).
 """
 
 import unicodedata
@@ -9,7 +11,7 @@ import unicodedata
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from search.analysis import query_tokens
+from search.analysis import query_tokens, to_simplified
 
 SNIPPET_CHARS = 90
 
@@ -21,12 +23,15 @@ def _normalised_with_map(text):
         folded = unicodedata.normalize("NFKC", char).lower()
         chars.append(folded)
         origin.extend([index] * len(folded))
-    return "".join(chars), origin
+    text = "".join(chars)
+    simplified = to_simplified(text)
+    # OpenCC converts character for character here; should a phrase ever change length, keep the unfolded text.
+    return (simplified if len(simplified) == len(text) else text), origin
 
 
-def match_spans(text, q):
-    """Sorted, merged (start, end) spans of ``text`` where a query token occurs."""
-    tokens = query_tokens(q)
+def match_spans(text, q, tokens=None):
+    """Sorted, merged (start, end) spans of ``text`` where a query token (or one of ``tokens``) occurs."""
+    tokens = query_tokens(q) if tokens is None else tokens
     if not text or not tokens:
         return []
     folded, origin = _normalised_with_map(text)
@@ -57,16 +62,16 @@ def _render(text, spans, offset=0):
     return "".join(out)
 
 
-def highlight(text, q):
+def highlight(text, q, tokens=None):
     """The whole text, escaped, with matches wrapped in <mark>."""
-    return mark_safe(_render(text, match_spans(text, q)))  # noqa: S308 - every piece is escaped above
+    return mark_safe(_render(text, match_spans(text, q, tokens)))  # noqa: S308 - every piece is escaped above
 
 
-def snippet(text, q, size=SNIPPET_CHARS):
+def snippet(text, q, size=SNIPPET_CHARS, tokens=None):
     """A window of ``size`` characters around the first match, escaped, matches marked."""
     if not text:
         return ""
-    spans = match_spans(text, q)
+    spans = match_spans(text, q, tokens)
     start = max(0, spans[0][0] - size // 3) if spans else 0
     end = min(len(text), start + size)
     window = [(max(s, start), min(e, end)) for s, e in spans if e > start and s < end]

@@ -5,6 +5,7 @@ order; everything after that (facets, filters, sort by date, pagination) is done
 here the same way for every backend, from the pages' own fields.
 """
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,11 +13,13 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.utils.html import strip_tags
+from modelsearch.backends import get_search_backend
 from wagtail.models import Page
 
 from cms_pages.models import AnnualReportPage, ProjectPage, ProjectStatus, ProjectStoryPage, StandardPage, StoryKind
 from fundsite.inputs import int_parse
-from search.analysis import MAX_QUERY_CHARS, query_terms
+from search.analysis import INITIALS_MARK, MAX_QUERY_CHARS, PINYIN_MARK, query_terms
+from search.backends.common import Planned
 from search.highlight import highlight, snippet
 from search.sql import IdList
 
@@ -56,6 +59,7 @@ class SearchOutcome:
     messages: list = field(default_factory=list)
     suggestions: list = field(default_factory=list)
     searched: bool = False
+    partial: bool = False  # some typed words were left out or made optional (see plan_messages)
 
 
 @dataclass
@@ -107,7 +111,7 @@ def _facet_rows(ids):
             "pk", "path", "category__name", "district__name", "status", "cohort_year", "start_date"
         )
     }
-    stories = list(ProjectStoryPage.objects.filter(pk__in=wanted).values("pk", "path", "kind", "date"))
+    stories = list(ProjectStoryPage.objects.filter(pk__in=wanted).values("pk", "path", "kind", "date", "title"))
     parent_paths = {story["path"][:-Page.steplen] for story in stories} - projects.keys()
     parents = {
         row["path"]: row
@@ -120,7 +124,9 @@ def _facet_rows(ids):
         rows[row["pk"]] = _facets("project", row, row.get("cohort_year"), row["start_date"])
     for story in stories:
         parent = parents.get(story["path"][:-Page.steplen], {})
-        rows[story["pk"]] = _facets(f"story-{story['kind']}", parent, story["date"].year, story["date"])
+        rows[story["pk"]] = _facets(
+            f"story-{story['kind']}", parent, story_year(story["title"], story["date"]), story["date"],
+        )
     for row in AnnualReportPage.objects.filter(pk__in=wanted).values("pk", "year", "published_on"):
         rows[row["pk"]] = _facets("report", {}, row["year"], row["published_on"] or date(row["year"], 12, 31))
     # The ids are live pages already (the search ran on live pages): the rest are other pages.
@@ -178,15 +184,50 @@ def _base_queryset():
     return Page.objects.live().public().type(*SEARCHED_TYPES)
 
 
-def matched_ids(q):
-    """Ids of the live public pages matching ``q``, best first."""
-    if not query_terms(q):
-        return []
-    results = _base_queryset().search(q)
+def _ids(results):
     # Our backends hand back the ranked ids alone; another backend's results are loaded for theirs.
     if hasattr(results, "object_ids"):
         return results.object_ids()
     return [page.pk for page in results]
+
+
+def search_matches(q):
+    """Ids of the live public pages matching ``q``, best first, and the plan that found them (None if unplanned).
+
+    When no page holds every word, the pages holding most of them are given instead (the plan says ``relaxed``).
+    """
+    if not query_terms(q):
+        return [], None
+    backend = get_search_backend()
+    if not hasattr(backend, "plan"):
+        return _ids(_base_queryset().search(q)), None
+    plan = backend.plan(q, SEARCHED_TYPES)
+    ids = _ids(_base_queryset().search(Planned(plan)))
+    if not ids and plan.can_relax:
+        plan = backend.plan_relaxed(plan, SEARCHED_TYPES)
+        ids = _ids(_base_queryset().search(Planned(plan)))
+    return ids, plan
+
+
+def matched_ids(q):
+    """Ids of the live public pages matching ``q``, best first."""
+    return search_matches(q)[0]
+
+
+def plan_messages(plan):
+    """What the person should know about how their words were read."""
+    if plan is None:
+        return []
+    messages = []
+    if plan.unknown:
+        words = "、".join(f"“{word}”" for word in plan.unknown)
+        messages.append(f"没有找到{words}，以下结果不含{'这个词' if len(plan.unknown) == 1 else '这些词'}。")
+    if plan.relaxed:
+        messages.append("没有同时包含全部搜索词的页面，以下结果只包含其中一部分词，包含得越多越靠前。")
+    if plan.optional:
+        words = "、".join(f"“{word}”" for word in plan.optional)
+        messages.append(f"{words}很常见，部分结果不含它，包含的排在前面。")
+    return messages
 
 
 def page_search(*, params):
@@ -199,7 +240,9 @@ def page_search(*, params):
         outcome.messages.append("搜索词里没有可以查找的文字或数字，请换一个词。")
         return outcome
     outcome.searched = True
-    ids = matched_ids(params.q)
+    ids, plan = search_matches(params.q)
+    outcome.messages.extend(plan_messages(plan))
+    outcome.partial = bool(plan and (plan.unknown or plan.relaxed or plan.optional))
     rows = _facet_rows(ids)
     filtered = _apply_filters(ids, rows, params.filters)
     if params.sort == "newest":
@@ -211,13 +254,20 @@ def page_search(*, params):
     outcome.page_obj = paginator.get_page(params.page)
     if str(outcome.page_obj.number) != str(params.page) and params.page != "1":
         outcome.messages.append(f"没有第 {params.page} 页，已显示第 {outcome.page_obj.number} 页。")
-    outcome.hits = _hits(list(outcome.page_obj.object_list), rows, params.q)
+    outcome.hits = _hits(list(outcome.page_obj.object_list), rows, params.q, highlight_tokens(plan))
     if not outcome.total:
         outcome.suggestions = _suggestions(params, ids)
     return outcome
 
 
-def _hits(ids, rows, q):
+def highlight_tokens(plan):
+    """The tokens to mark in results: every word the plan looked for, synonyms included, pinyin aside."""
+    if plan is None:
+        return None
+    return [token for term in plan.terms for token in term.tokens if not token.startswith((PINYIN_MARK, INITIALS_MARK))]
+
+
+def _hits(ids, rows, q, tokens=None):
     pages = Page.objects.filter(pk__in=ids).specific()
     by_id = {page.pk: page for page in pages}
     hits = []
@@ -228,7 +278,7 @@ def _hits(ids, rows, q):
         kind = rows[pk]["values"]["kind"]
         hits.append(Hit(
             page=page, url=page.get_url() or page.url_path, kind=kind, kind_label=KIND_LABELS.get(kind, kind),
-            title_html=highlight(page.title, q), snippet_html=snippet(page_text(page), q),
+            title_html=highlight(page.title, q, tokens), snippet_html=snippet(page_text(page), q, tokens=tokens),
             date=rows[pk]["date"], facets={k: v for k, v in rows[pk]["values"].items() if v},
         ))
     return hits
@@ -244,8 +294,21 @@ def page_text(page):
         parts.extend(str(text) for text in body.stream_block.get_searchable_content(body))
     for name in ("shortcomings", "improvements"):
         parts.append(strip_tags(getattr(page, name, "") or ""))
-    # A body often opens by repeating the summary; a snippet should not show it twice.
-    return " ".join(dict.fromkeys(" ".join(part.split()) for part in parts if part.strip()))
+    # A body often opens by repeating the summary; a snippet should not show a sentence twice.
+    sentences = (sentence.strip() for part in parts for sentence in _SENTENCE.findall(" ".join(part.split())))
+    return " ".join(dict.fromkeys(sentence for sentence in sentences if sentence))
+
+
+_SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*")
+# A story retelling a year's report is titled "2019 年度进展：…"; it belongs to that year, not to the
+# year the report came out (its date).
+_STORY_YEAR = re.compile(r"^\s*((?:19|20)\d\d)\s*年度?")
+
+
+def story_year(title, when):
+    """The year a story is about: the year its title names (2019 年度进展：…), else the year of its date."""
+    found = _STORY_YEAR.match(title or "")
+    return int(found.group(1)) if found else when.year
 
 
 def _suggestions(params, ids):

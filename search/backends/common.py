@@ -17,25 +17,71 @@ Being a modelsearch backend, it serves Wagtail's own admin search too, and
 modelsearch's signal handlers keep it current on publish, unpublish, move and delete.
 """
 
+from functools import reduce
+from operator import and_, or_
+
 from django.db.models import Case, F, FloatField, Value, When
+from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from modelsearch.backends.base import EmptySearchResults
 from modelsearch.conf import get_app_config
-from modelsearch.query import And, MatchAll, Not, Or, Phrase, PlainText
+from modelsearch.index import SearchField
+from modelsearch.query import And, MatchAll, Not, Or, Phrase, PlainText, SearchQuery
 
-from search.analysis import index_text, query_terms
+from search.analysis import index_text, pinyin_text, query_terms
+from search.query import plan_query
 
 IndexEntry = get_app_config().get_model("IndexEntry", require_ready=False)
 
 # A query token found in the title counts this much more than one in the body.
 TITLE_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
+# A word of the query found in the page counts this much: a page holding more of the words always ranks first.
+TERM_WEIGHT = 1000.0
+
+
+class Planned(SearchQuery):
+    """A query already planned (``search.query.Plan``): its tokens go to the index as they are."""
+
+    def __init__(self, plan):
+        self.plan = plan
+
+    def __repr__(self):
+        return f"<Planned {self.plan!r}>"
+
+
+def _alternative_query(tokens):
+    return PlainText(" ".join(tokens), operator="and")
+
+
+def _term_query(term):
+    parts = [_alternative_query(alternative) for alternative in term.alternatives]
+    return parts[0] if len(parts) == 1 else Or(parts)
+
+
+def _all(parts):
+    return parts[0] if len(parts) == 1 else And(parts)
+
+
+def plan_to_query(plan):
+    """The match a plan asks for, as a modelsearch query carrying the plan (for scoring); None if empty."""
+    if not plan.terms:
+        return None
+    if plan.relaxed:
+        groups = [_all([_term_query(term) for term in group]) for group in plan.relaxed_groups()]
+        query = groups[0] if len(groups) == 1 else Or(groups)
+    else:
+        query = _all([_term_query(term) for term in plan.required])
+    query.plan = plan
+    return query
 
 
 def analyse_query(query):
     """Rewrite a modelsearch query so that it speaks in our tokens; None when nothing is left."""
     if isinstance(query, str):
         query = PlainText(query)
+    if isinstance(query, Planned):
+        return plan_to_query(query.plan)
     if isinstance(query, (PlainText, Phrase)):
         # Each typed word must match as a whole (all its bigrams); words combine
         # with the query's operator. A phrase keeps every token required.
@@ -64,6 +110,9 @@ def analyse_query(query):
 
 def positive_tokens(query):
     """The tokens that count towards a result's score (negated parts do not)."""
+    plan = getattr(query, "plan", None)
+    if plan is not None:
+        return list(dict.fromkeys(token for term in plan.terms for token in term.tokens))
     if isinstance(query, PlainText):
         return query.query_string.split()
     if isinstance(query, (And, Or)):
@@ -81,6 +130,26 @@ def required_tokens(query):
     if isinstance(query, Or):
         return set.intersection(*(required_tokens(part) for part in query.subqueries))
     return set()
+
+
+def term_bonuses(query):
+    """(TERM_WEIGHT, alternatives) per word of a planned query, alternatives None when every match holds it."""
+    plan = getattr(query, "plan", None)
+    if plan is None:
+        return []
+    return [(TERM_WEIGHT * term.weight, None if term.required else term.alternatives) for term in plan.terms]
+
+
+def as_models(models):
+    """One model or several, as a tuple."""
+    return tuple(models) if isinstance(models, (list, tuple)) else (models,)
+
+
+def content_type_pks(models):
+    """Content types of the entries of ``models`` (one or several) and of their subclasses."""
+    from modelsearch.utils import get_descendants_content_types_pks
+
+    return sorted({pk for model in as_models(models) for pk in get_descendants_content_types_pks(model)})
 
 
 def document_text(title, body):
@@ -105,6 +174,12 @@ def token_score(query, *, title_norm, in_title, in_body, body_known=None):
     """
     known = required_tokens(query) if body_known is None else set(body_known)
     score = F(title_norm)
+    for weight, alternatives in term_bonuses(query):
+        if alternatives is None:
+            score = score + Value(weight, output_field=FloatField())
+            continue
+        found = reduce(or_, [reduce(and_, [in_body(token) for token in alternative]) for alternative in alternatives])
+        score = score + Case(When(found, then=Value(weight)), default=Value(0.0), output_field=FloatField())
     for token in dict.fromkeys(positive_tokens(query)):
         score = score + Case(
             When(in_title(token), then=Value(TITLE_WEIGHT)), default=Value(0.0), output_field=FloatField(),
@@ -121,6 +196,14 @@ def token_score(query, *, title_norm, in_title, in_body, body_known=None):
 class AnalysedObjectIndexerMixin:
     """Hands the database analysed tokens instead of raw text."""
 
+    @cached_property
+    def pinyin(self):
+        """Pinyin tokens of the title, stored with the title's own tokens."""
+        return pinyin_text(" ".join(
+            str(field.get_value(self.obj) or "") for field in self.search_fields
+            if isinstance(field, SearchField) and field.field_name == "title"
+        ))
+
     def prepare_value(self, value):
         text = super().prepare_value(value)
         if "<" in text:
@@ -129,12 +212,36 @@ class AnalysedObjectIndexerMixin:
 
 
 class AnalysedBackendMixin:
-    """Analyses every query before the database backend compiles it."""
+    """Analyses every query before the database backend compiles it.
+
+    A typed query (a string, or plain text with AND) is planned (``search.query``) with
+    the index's counts and the editors' synonyms; autocomplete keeps the plain analysis.
+    Backends provide ``match_counts(models, groups, cap)`` and ``page_total(models)``, counted over
+    the entries of ``models`` (one model or several: the page types the public search reads).
+    """
+
+    def plan(self, query_string, model):
+        """The strict ``Plan`` for a typed query, counted over the entries of ``model`` (or several models)."""
+        from search.synonyms import synonym_map
+
+        return plan_query(
+            query_string, lambda groups, cap: self.match_counts(model, groups, cap),
+            synonyms=synonym_map(), total=lambda: self.page_total(model),
+        )
+
+    def plan_relaxed(self, plan, model):
+        """``plan`` with no word required: pages holding most of it (see ``Plan.relax``)."""
+        return plan.relax(lambda groups, cap: self.match_counts(model, groups, cap), self.page_total(model))
 
     def _search(self, query_compiler_class, query, model_or_queryset, **kwargs):
+        operator = kwargs.get("operator") or "and"
         if isinstance(query, str):
             # The caller's operator ("and" or "or") applies between the typed words.
-            query = PlainText(query, operator=kwargs.get("operator") or "and")
+            query = PlainText(query, operator=operator)
+        if (isinstance(query, PlainText) and query.operator == "and"
+                and query_compiler_class is self.query_compiler_class):
+            model = model_or_queryset if isinstance(model_or_queryset, type) else model_or_queryset.model
+            query = Planned(self.plan(query.query_string, model))
         analysed = analyse_query(query)
         if analysed is None:
             return EmptySearchResults()

@@ -31,8 +31,16 @@ from modelsearch.backends.base import (
 from modelsearch.index import AutocompleteField, RelatedFields, SearchField
 from modelsearch.query import And, MatchAll, Not, Or, PlainText
 
-from search.analysis import index_text
-from search.backends.common import BODY_WEIGHT, TITLE_WEIGHT, AnalysedBackendMixin, document_text
+from search.analysis import index_text, pinyin_text
+from search.backends.common import (
+    BODY_WEIGHT,
+    TITLE_WEIGHT,
+    AnalysedBackendMixin,
+    as_models,
+    document_text,
+    positive_tokens,
+    term_bonuses,
+)
 
 FILTER_PREFIX = "filter__"
 
@@ -97,24 +105,27 @@ def _text_values(obj, field):
 
 def build_document(obj):
     """The SearchDocument for an object: analysed title, body and autocomplete, and filter values."""
-    title, body, autocomplete = [], [], []
+    title, body, autocomplete, raw_title = [], [], [], []
     for field in obj.get_search_fields():
         for current, text in _text_values(obj, field):
             if isinstance(current, AutocompleteField):
                 autocomplete.append(index_text(text))
             elif current.field_name == "title" and not isinstance(field, RelatedFields):
                 title.append(index_text(text))
+                raw_title.append(text)
             else:
                 body.append(index_text(text))
     pk = force_str(obj.pk)
     title_text = " ".join(title)
+    # The title's pinyin is matched and ranked as title, but is no part of its length (the tie-break).
+    indexed_title = " ".join(part for part in (title_text, pinyin_text(" ".join(raw_title))) if part)
     doc = SearchDocument(
         meta={"id": pk},
         content_types=content_type_labels(type(obj)),
         object_id=pk,
         pk_order=obj.pk if isinstance(obj.pk, int) else None,
-        title=title_text, title_length=len(title_text.strip()),
-        body=document_text(title_text, " ".join(body)), autocomplete=" ".join(autocomplete),
+        title=indexed_title, title_length=len(title_text.strip()),
+        body=document_text(indexed_title, " ".join(body)), autocomplete=" ".join(autocomplete),
     )
     for field in type(obj).get_filterable_search_fields():
         setattr(doc, FILTER_PREFIX + field.field_name, _filter_value(field.get_value(obj)))
@@ -223,7 +234,25 @@ class ElasticsearchQueryCompiler(BaseSearchQueryCompiler):
     DEFAULT_OPERATOR = "and"
     PREFIX_LAST_TOKEN = False
 
-    def text_query(self, query):
+    def scored_query(self, query):
+        """A planned query: its match as a filter, and the score the database gives, clause for clause.
+
+        Each token: TITLE_WEIGHT in the title plus BODY_WEIGHT in the body; each word of the
+        query found in the page: its TERM_WEIGHT (a constant when every match holds it).
+        """
+        should = [token_query(token) for token in positive_tokens(query)]
+        for weight, alternatives in term_bonuses(query):
+            if alternatives is None:
+                should.append(Q("constant_score", filter=Q("match_all"), boost=weight))
+                continue
+            found = Q("bool", should=[Q("bool", filter=[Q("term", body=token) for token in alternative])
+                                      for alternative in alternatives], minimum_should_match=1)
+            should.append(Q("constant_score", filter=found, boost=weight))
+        return Q("bool", filter=[self.text_query(query, planned=False)], should=should)
+
+    def text_query(self, query, planned=True):
+        if planned and getattr(query, "plan", None) is not None:
+            return self.scored_query(query)
         if isinstance(query, MatchAll):
             return Q("match_all")
         if isinstance(query, PlainText):
@@ -370,6 +399,33 @@ class ElasticsearchSearchBackend(AnalysedBackendMixin, BaseSearchBackend):
         # Refresh after each write so an edit is searchable at once; off for bulk loads.
         self.refresh_on_write = params.get("REFRESH_ON_WRITE", True)
         self.client = Elasticsearch(urls, **params.get("OPTIONS", {}))
+
+    def match_counts(self, model, groups, cap):
+        """For each group of tokens, how many of ``model``'s documents hold them all: one request, a
+        ``filters`` aggregation with a bucket per group (counts are exact; ``cap`` only bounds the answer)."""
+        if not groups:
+            return []
+        models = as_models(model)
+        alias = self.get_index_for_model(models[0]).alias
+        labels = [{"terms": {"content_types": [m._meta.label_lower for m in models]}}]
+        filters = {str(i): {"bool": {"filter": labels
+                                     + [{"term": {"body": token}} for token in tokens]}}
+                   for i, tokens in enumerate(groups)}
+        try:
+            response = self.client.search(index=alias, size=0, aggs={"groups": {"filters": {"filters": filters}}})
+        except NotFoundError:
+            return [0] * len(groups)
+        buckets = response["aggregations"]["groups"]["buckets"]
+        return [min(buckets[str(i)]["doc_count"], cap) for i in range(len(groups))]
+
+    def page_total(self, model):
+        models = as_models(model)
+        alias = self.get_index_for_model(models[0]).alias
+        labels = [m._meta.label_lower for m in models]
+        try:
+            return self.client.count(index=alias, query={"terms": {"content_types": labels}})["count"]
+        except NotFoundError:
+            return 0
 
     def get_index_for_model(self, model):
         root = get_model_root(model)

@@ -16,6 +16,7 @@ from search.backends.common import (
     IndexEntry,
     IndexRankedResultsMixin,
     TokenRankingMixin,
+    content_type_pks,
     document_text,
     title_bonus,
     token_score,
@@ -170,6 +171,11 @@ def _vector(text):
 class ChineseObjectIndexer(AnalysedObjectIndexerMixin, stock.ObjectIndexer):
     """Extracts a page's text as analysed tokens for the tsvector columns."""
 
+    @property
+    def indexed_title(self):
+        """The title's tokens and its pinyin."""
+        return f"{self.title_text} {self.pinyin}" if self.pinyin else self.title_text
+
 
 class ChinesePostgresIndex(stock.PostgresIndex):
     """Writes analysed entries in one upsert: tsvectors for matching, token text for ranking."""
@@ -184,7 +190,7 @@ class ChinesePostgresIndex(stock.PostgresIndex):
             title, body = indexer.title_text, indexer.body_text
             rows.append(IndexEntry(
                 content_type_id=content_type_id, object_id=indexer.id,
-                title=_vector(title), body=_vector(document_text(title, body)),
+                title=_vector(indexer.indexed_title), body=_vector(document_text(indexer.indexed_title, body)),
                 autocomplete=_vector(self._autocomplete_text(indexer)),
                 # Ranking reads the title vector and title_norm; a copy of the body's
                 # text would go unread and make every row of the table five times wider.
@@ -229,6 +235,30 @@ class ChinesePostgresSearchBackend(AnalysedBackendMixin, stock.PostgresSearchBac
     autocomplete_query_compiler_class = ChinesePostgresAutocompleteQueryCompiler
     index_class = ChinesePostgresIndex
     results_class = ChinesePostgresSearchResults
+
+    def match_counts(self, model, groups, cap):
+        """For each group of tokens, how many of ``model``'s entries hold them all, counted up to ``cap``.
+
+        One statement for every group; each count stops at ``cap`` rows of the GIN index's bitmap scan.
+        """
+        if not groups:
+            return []
+        content_types = content_type_pks(model)
+        table = IndexEntry._meta.db_table
+        one = (
+            f"(SELECT count(*) FROM (SELECT 1 FROM {table} WHERE body @@ to_tsquery(%s, %s) "  # noqa: S608
+            f"AND content_type_id = ANY(%s) LIMIT %s) c)"
+        )
+        params = []
+        for tokens in groups:
+            params.extend([TS_CONFIG, " & ".join(_lexeme(token) for token in tokens), content_types, cap])
+        using = IndexEntry._default_manager.db
+        with _bitmap_scans(using) as cursor:
+            cursor.execute("SELECT " + ", ".join([one] * len(groups)), params)
+            return list(cursor.fetchone())
+
+    def page_total(self, model):
+        return IndexEntry._default_manager.filter(content_type__in=content_type_pks(model)).count()
 
     def __init__(self, params):
         super().__init__(params)

@@ -5,7 +5,8 @@ No Elasticsearch server can run on these machines. This node plugs into the real
 client's own serialisation: tests see the exact method, path and JSON body sent,
 and get back responses shaped as the Elasticsearch 8 REST API documents them.
 It evaluates the subset of the query DSL the backend uses (bool, constant_score,
-term, terms, prefix, range, exists, match_all, match_none; sort; terms aggregation)
+term, terms, prefix, range, exists, match_all, match_none; sort; terms and filters aggregations;
+_count)
 so the same evaluation set can run through the Elasticsearch code path.
 """
 
@@ -70,6 +71,11 @@ class FakeCluster:
             return 200, {"_shards": {"total": 1, "successful": 1, "failed": 0}}
         if parts[-1:] == ["_search"]:
             return self._search(parts[0], parsed or {}, query)
+        if parts[-1:] == ["_count"]:
+            if not self.resolve(parts[0]):
+                return 404, {"error": {"type": "index_not_found_exception"}, "status": 404}
+            _status, found = self._search(parts[0], {"query": (parsed or {}).get("query", {"match_all": {}}), "size": 0}, query)
+            return 200, {"count": found["hits"]["total"]["value"], "_shards": {"total": 1, "successful": 1, "failed": 0}}
         return 400, {"error": {"type": "fake_unsupported", "reason": f"{method} {path}"}, "status": 400}
 
     @staticmethod
@@ -130,6 +136,13 @@ class FakeCluster:
             },
         }
         for agg_name, agg in body.get("aggs", body.get("aggregations", {})).items():
+            if "filters" in agg:
+                # The filters aggregation: a bucket per named filter, keyed by its name.
+                response.setdefault("aggregations", {})[agg_name] = {"buckets": {
+                    key: {"doc_count": sum(1 for hit in hits if self.score(spec, hit["_source"]) is not None)}
+                    for key, spec in agg["filters"]["filters"].items()
+                }}
+                continue
             field = agg["terms"]["field"]
             counts = {}
             for hit in hits:

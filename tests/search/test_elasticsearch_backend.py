@@ -62,7 +62,11 @@ def test_documents_are_bulk_indexed_with_the_shared_analysis(es_settings, cluste
     bulk = requests_to(cluster, "PUT", "/_bulk") + requests_to(cluster, "POST", "/_bulk")
     action, source = bulk[-1][3][-2:]
     assert action == {"index": {"_index": ALIAS, "_id": str(page.pk)}}
-    assert source["title"].split() == ["晋", "祠", "小", "导", "游", "晋祠", "祠小", "小导", "导游"]
+    title = source["title"].split()
+    assert title[:9] == ["晋", "祠", "小", "导", "游", "晋祠", "祠小", "小导", "导游"]
+    # The title's pinyin follows its characters: syllables, syllable pairs, initial pairs.
+    assert {"0pjin", "0pjinci", "0pxiaodao", "0ijc", "0idy"} <= set(title[9:])
+    assert "0pjinci" in source["body"].split()
     assert "博物" in source["body"].split()
     assert source["content_types"] == ["cms_pages.projectpage", "wagtailcore.page"]
     assert source["filter__live"] is True
@@ -77,10 +81,19 @@ def test_search_sends_constant_score_token_query_and_returns_pages_in_score_orde
     results = list(Page.objects.live().search("自闭症"))
     assert [p.pk for p in results] == [in_title.pk, in_body.pk]
     body = requests_to(cluster, "POST", "/_search")[-1][3]
-    must = body["query"]["bool"]["must"][0]["bool"]["must"]
+    # The planned query: the match as a filter, the score as constant_score clauses in should.
+    scored = body["query"]["bool"]["must"][0]["bool"]
+    # 自闭症 or its synonym 孤独症: each alternative needs all its tokens.
+    must = scored["filter"][0]["bool"]["should"][0]["bool"]["must"]
     assert [m["bool"]["should"][0]["constant_score"]["filter"]["term"]["title"] for m in must] == ["自闭", "闭症"]
-    assert must[0]["bool"]["should"][0]["constant_score"]["boost"] == 3.0
-    assert must[0]["bool"]["should"][1]["constant_score"]["boost"] == 1.0
+    tokens = scored["should"][:2]
+    assert [t["bool"]["should"][0]["constant_score"]["filter"]["term"]["title"] for t in tokens] == ["自闭", "闭症"]
+    assert tokens[0]["bool"]["should"][0]["constant_score"]["boost"] == 3.0
+    assert tokens[0]["bool"]["should"][1]["constant_score"]["boost"] == 1.0
+    # Synonyms (自闭症/孤独症) score too, and the word found adds its 1000.
+    assert {"孤独", "独症"} <= {t["bool"]["should"][0]["constant_score"]["filter"]["term"]["title"]
+                              for t in scored["should"] if "bool" in t}
+    assert scored["should"][-1]["constant_score"]["boost"] == 1000.0
     assert {"term": {"content_types": "wagtailcore.page"}} in body["query"]["bool"]["filter"]
     assert body["sort"][0] == "_score"
     assert body["_source"] is False
@@ -149,3 +162,36 @@ def test_empty_and_symbol_only_queries_send_no_request(es_settings, cluster, mak
     for query in ["", "   ", '"*-', "😀", "，。"]:
         assert list(get_search_backend().search(query, Page)) == []
     assert requests_to(cluster, "POST", "/_search") == []
+
+
+@pytest.mark.django_db
+def test_plan_counts_come_from_one_filters_aggregation_and_partial_matches_are_ranked(es_settings, cluster, make_project):
+    piano = make_project("钢琴陪练", "钢琴")
+    foot = make_project("关爱老人义务修脚", "修脚")
+    for title in ("文明交通", "垃圾分类", "晋祠讲解", "植树添绿", "戏曲传播", "大漆传习", "防汛救灾", "城市驿站"):
+        make_project(title, "志愿服务")
+    from search.selectors import search_matches
+
+    ids, plan = search_matches("钢琴 修脚")
+    assert plan.relaxed
+    assert set(ids) == {piano.pk, foot.pk}
+    searches = [r[3] for r in requests_to(cluster, "POST", "/_search")]
+    aggregations = [b["aggs"]["groups"]["filters"]["filters"] for b in searches if "groups" in b.get("aggs", {})]
+    assert aggregations, "the counts are asked in one filters aggregation"
+    assert {"terms": {"content_types": ["cms_pages.projectpage", "cms_pages.projectstorypage",
+                                        "cms_pages.annualreportpage", "cms_pages.standardpage"]}} in (
+        aggregations[0]["0"]["bool"]["filter"])
+    assert requests_to(cluster, "POST", "/_count") or requests_to(cluster, "GET", "/_count")
+    relaxed = searches[-1]["query"]["bool"]["must"][0]["bool"]
+    # Either word will do (each is half the query's weight); each found adds its rarity times 1000.
+    assert "should" in relaxed["filter"][0]["bool"]
+    boosts = [c["constant_score"]["boost"] for c in relaxed["should"] if "constant_score" in c]
+    assert boosts == [23000.0, 23000.0]
+
+
+@pytest.mark.django_db
+def test_traditional_and_pinyin_queries_find_the_page_on_elasticsearch(es_settings, cluster, make_project):
+    page = make_project("晋祠小导游", "依托晋祠博物馆")
+    make_project("关爱老人义务修脚", "修脚")
+    for typed in ("晉祠", "jinci", "jc", "晋祠导游"):
+        assert [p.pk for p in Page.objects.live().search(typed)] == [page.pk], typed

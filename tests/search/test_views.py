@@ -100,9 +100,12 @@ def test_no_result_page_helps(client, projects):
 
 
 @pytest.mark.django_db
-def test_no_result_for_several_words_suggests_each_word(client, projects):
-    suggestions = client.get("/search/", {"q": "自闭症 修脚"}).context["outcome"].suggestions
-    assert [s["label"] for s in suggestions] == ["只搜“自闭症”（1 条）", "只搜“修脚”（1 条）"]
+def test_no_page_with_every_word_gives_the_pages_with_some_and_says_so(client, projects):
+    # Before best-effort matching this query found nothing and suggested each word alone.
+    outcome = client.get("/search/", {"q": "自闭症 修脚"}).context["outcome"]
+    assert outcome.partial
+    assert {hit.page.pk for hit in outcome.hits} == {projects["灵星"].pk, projects["修脚"].pk}
+    assert any("只包含其中一部分词" in message for message in outcome.messages)
 
 
 @pytest.mark.django_db
