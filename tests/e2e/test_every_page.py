@@ -69,6 +69,7 @@ def data_words():
     from cms_pages.models import Category, District, FundImage, PublishedFigure
     from donations.models import GatewayNotification
     from ledger.models import LedgerEntry
+    from search.models import SynonymSet, synonym_words
 
     words = set(get_user_model().objects.values_list("username", flat=True))
     words |= set(Category.objects.values_list("slug", flat=True)) | set(District.objects.values_list("slug", flat=True))
@@ -79,6 +80,7 @@ def data_words():
                                                                            "payable_unpaid"}  # figure keys' help text
     words |= set(GatewayNotification.objects.values_list("out_trade_no", flat=True))
     words |= set(Site.objects.values_list("hostname", flat=True))
+    words |= {w for text in SynonymSet.objects.values_list("words", flat=True) for w in synonym_words(text)}  # what people type
     words |= {"Root", "English"}  # Wagtail's root page and collection; the admin's other language, by its name
     return {w.lower() for w in words if w}
 

@@ -47,17 +47,23 @@ def lighthouse(url: str, name: str) -> dict:
     REPORTS.mkdir(parents=True, exist_ok=True)
     report = REPORTS / f"{name}.json"
     env = {**os.environ, "CHROME_PATH": str(CHROMIUM)}
-    subprocess.run([
+    report.unlink(missing_ok=True)
+    # Lighthouse exits 1 when it could not record the page's trace but still writes a report saying so.
+    done = subprocess.run([
         str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
         f"--only-categories={','.join(CATEGORIES)}", "--form-factor=mobile",
         "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-background-networking",
-    ], check=True, env=env, timeout=240, capture_output=True)
+    ], env=env, timeout=240, capture_output=True)
+    if not report.exists():
+        raise AssertionError(f"Lighthouse wrote no report (exit {done.returncode}): {done.stderr.decode()[-2000:]}")
     result = json.loads(report.read_text(encoding="utf-8"))
     failing = {
         audit_id: audit["title"] for audit_id, audit in result["audits"].items()
         if audit.get("score") is not None and audit["score"] < 1 and audit.get("scoreDisplayMode") == "binary"
     }
-    return {"scores": {c: result["categories"][c]["score"] for c in CATEGORIES}, "failing": failing}
+    # A run whose trace Lighthouse could not record (NO_NAVSTART, NO_FCP…) says so and scores nothing: it is run again.
+    error = (result.get("runtimeError") or {}).get("code")
+    return {"scores": {c: result["categories"][c]["score"] for c in CATEGORIES}, "failing": failing, "error": error}
 
 
 def test_axe_finds_nothing_on_the_pages_citizens_read_most(live_site, browser):
@@ -86,16 +92,15 @@ def test_lighthouse_mobile_scores_at_least_95_everywhere(live_site):
         pytest.skip("Debian's chromium is not installed: run `make e2e-deps` (make test does)")
     low = {}
     for name, path in audited_paths().items():
-        result = lighthouse(live_site + path, name)
-        # Performance is timed on this machine's CPU, which other work may be sharing: a page short of it alone
-        # gets up to two more runs and keeps its best (a page really too heavy falls short every time).
-        for attempt in range(PERFORMANCE_RUNS - 1):
-            if result["scores"]["performance"] is None or result["scores"]["performance"] >= MIN_SCORE:
-                break
-            again = lighthouse(live_site + path, f"{name}-{attempt + 2}")
-            if (again["scores"]["performance"] or 0) > (result["scores"]["performance"] or 0):
-                result["scores"]["performance"] = again["scores"]["performance"]
-        below = {c: s for c, s in result["scores"].items() if s is None or s < MIN_SCORE}
+        # Performance is timed on this machine's CPU, which other work may be sharing, and Lighthouse sometimes fails
+        # to record a trace at all: a page short of the bar, or whose run failed, gets up to two more runs and keeps
+        # its best score per category (a page really too heavy falls short every time).
+        runs = [lighthouse(live_site + path, name)]
+        while len(runs) < PERFORMANCE_RUNS and (runs[-1]["error"] or (runs[-1]["scores"]["performance"] or 0) < MIN_SCORE):
+            runs.append(lighthouse(live_site + path, f"{name}-{len(runs) + 1}"))
+        scores = {c: max((r["scores"][c] for r in runs if r["scores"][c] is not None), default=None) for c in CATEGORIES}
+        below = {c: s for c, s in scores.items() if s is None or s < MIN_SCORE}
         if below:
-            low[name] = {"scores": below, "failing audits": result["failing"]}
+            low[name] = {"scores": below, "failing audits": runs[-1]["failing"],
+                         "errors": [r["error"] for r in runs if r["error"]]}
     assert low == {}, json.dumps(low, ensure_ascii=False, indent=1)
