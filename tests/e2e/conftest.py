@@ -4,6 +4,7 @@ Screenshots go to var/e2e/ (gitignored): every test may save named ones, and a f
 leaves one of the page it failed on.
 """
 
+import importlib
 import io
 import os
 from pathlib import Path
@@ -51,6 +52,32 @@ def ensure_wagtail_root():
     Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
 
 
+# The data migrations that make the staff roles (groups, their permissions, the moderation workflow and the
+# private voucher collection), in migration order.
+ROLE_MIGRATIONS = [
+    ("ledger.migrations.0002_finance_group_and_chain_head", "create_finance_group"),
+    ("cms_pages.migrations.0003_editor_groups_and_workflow", "forwards"),
+    ("donations.migrations.0003_finance_permissions", "grant"),
+    ("donations.migrations.0004_append_only_admin", "narrow_permissions"),
+    ("cms_pages.migrations.0006_editor_image_permissions", "grant"),
+    ("ledger.migrations.0007_private_voucher_collection", "create_private_collection"),
+    ("ledger.migrations.0010_witnesses", "grant"),
+    ("complaints.migrations.0002_office_answers_complaints", "grant"),
+]
+
+
+def ensure_staff_roles():
+    """A transactional test's flush removes the roles the data migrations made, too: replay those steps when the
+    roles are gone (the flush's post_migrate has already put back every model's permissions)."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    if Group.objects.filter(name="编辑").exists():
+        return
+    for module, step in ROLE_MIGRATIONS:
+        getattr(importlib.import_module(module), step)(apps, None)
+
+
 @pytest.fixture
 def live_site(live_server, settings):
     """The demo site served live, with every absolute URL (callbacks, gateways) pointing at it.
@@ -62,6 +89,7 @@ def live_site(live_server, settings):
     from wagtail.models import Site
 
     ensure_wagtail_root()
+    ensure_staff_roles()
     call_command("load_demo", stdout=io.StringIO())
     base = live_server.url
     settings.SITE_BASE_URL = base
